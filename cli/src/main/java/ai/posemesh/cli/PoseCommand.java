@@ -1,0 +1,77 @@
+package ai.posemesh.cli;
+
+import ai.posemesh.model.CheckpointException;
+import ai.posemesh.model.Engines;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./pose}: the user's front door. Local commands call the libraries directly. */
+@Command(
+        name = "pose",
+        mixinStandardHelpOptions = true,
+        versionProvider = PoseCommand.Version.class,
+        description = "posemesh: extend the context window of RoPE language models with PoSE, serve and evaluate them.",
+        subcommands = {
+            InitModelCommand.class,
+            ScoreCommand.class,
+            InfoCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class PoseCommand implements Runnable {
+
+    /** Exit code for bad input (a file, a field, an id): the message names it. */
+    static final int EXIT_BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        Engines.offline();
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new PoseCommand());
+        cl.setExecutionExceptionHandler(PoseCommand::handle);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl;
+    }
+
+    /** Known failures print one line naming the file/field and exit non-zero; no stack trace for bad input. */
+    private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        if (e instanceof CheckpointException || e instanceof CliException) {
+            err.println("pose " + cl.getCommandName() + ": error: " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        }
+        if (e instanceof java.io.IOException) {
+            err.println("pose " + cl.getCommandName() + ": I/O error: " + e.getMessage());
+            return 1;
+        }
+        err.println("pose " + cl.getCommandName() + ": internal error: " + e);
+        e.printStackTrace(err);
+        return 1;
+    }
+
+    /** A user-facing error raised by a command (bad option combination, unreadable input file). */
+    static final class CliException extends RuntimeException {
+        CliException(String message) {
+            super(message);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = PoseCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"posemesh " + (v == null ? "dev" : v)};
+        }
+    }
+}

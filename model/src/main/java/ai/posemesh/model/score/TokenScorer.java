@@ -1,0 +1,183 @@
+package ai.posemesh.model.score;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.posemesh.model.CheckpointException;
+import ai.posemesh.model.llama.KvCache;
+import ai.posemesh.model.llama.Llama;
+
+/**
+ * Exact token log-probabilities: {@code logprobs[i] = ln p(ids[i+1] | ids[0..i])}.
+ *
+ * <p>Memory stays bounded at any length: sequences longer than {@code prefillChunk} are run as chunked prefill over a
+ * KV cache, and logits are formed {@code rowsPerLogitsBlock} rows at a time, so no [tokens × vocab] tensor exists.
+ */
+public final class TokenScorer {
+
+    /** How a sequence is scored. {@code window == 0} scores the whole sequence in one pass (one context). */
+    public record Options(int window, int stride, int prefillChunk, long logitsBudgetFloats) {
+        public static Options onePass() {
+            return new Options(0, 0, 4096, 1L << 22);
+        }
+
+        /** HF-style sliding windows: W tokens per window, advancing by S < W; every token is scored exactly once. */
+        public static Options sliding(int window, int stride) {
+            return new Options(window, stride, 4096, 1L << 22);
+        }
+
+        public Options withPrefillChunk(int chunk) {
+            return new Options(window, stride, chunk, logitsBudgetFloats);
+        }
+    }
+
+    /** Scores of one sequence; {@code ppl = exp(nllSum / count)}. */
+    public record Result(int tokens, double nllSum, int count, double[] tokenLogprobs) {
+        public double ppl() {
+            return Math.exp(nllSum / count);
+        }
+    }
+
+    private TokenScorer() {}
+
+    /** Scores with positions 0..N−1. */
+    public static Result score(Llama model, long[] ids, Options opts) {
+        return score(model, ids, null, opts);
+    }
+
+    /**
+     * @param positions explicit position ids (one per token), or null for 0..N−1; ignored by sliding windows, whose
+     *     windows always start at position 0
+     */
+    public static Result score(Llama model, long[] ids, long[] positions, Options opts) {
+        validate(model, ids, positions, opts);
+        double[] lp;
+        if (opts.window() <= 0 || opts.window() >= ids.length) {
+            lp = logprobs(model, ids, positions != null ? positions : range(0, ids.length), opts);
+        } else {
+            lp = new double[ids.length - 1];
+            int prevEnd = 0;
+            for (int begin = 0; ; begin += opts.stride()) {
+                int end = Math.min(begin + opts.window(), ids.length);
+                long[] window = java.util.Arrays.copyOfRange(ids, begin, end);
+                double[] w = logprobs(model, window, range(0, window.length), opts);
+                // score tokens t in [max(prevEnd, begin+1), end): predicted from ids[begin..t-1]
+                for (int t = Math.max(prevEnd, begin + 1); t < end; t++) {
+                    lp[t - 1] = w[t - begin - 1];
+                }
+                prevEnd = end;
+                if (end == ids.length) {
+                    break;
+                }
+            }
+        }
+        double nll = 0;
+        for (double v : lp) {
+            nll -= v;
+        }
+        return new Result(ids.length, nll, lp.length, lp);
+    }
+
+    /** ln p(ids[i+1] | ids[0..i]) for one context, in chunks of {@code opts.prefillChunk()} tokens. */
+    static double[] logprobs(Llama model, long[] ids, long[] positions, Options opts) {
+        int n = ids.length;
+        double[] out = new double[n - 1];
+        int ropeLength = (int) (max(positions) + 1);
+        var c = model.config();
+        try (NDManager m = model.manager().newSubManager()) {
+            KvCache cache = n > opts.prefillChunk()
+                    ? new KvCache(m, c.numLayers(), 1, c.numKvHeads(), c.headDim(), n) : null;
+            for (int start = 0; start < n; start += opts.prefillChunk()) {
+                int end = Math.min(start + opts.prefillChunk(), n);
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray x = m.create(java.util.Arrays.copyOfRange(ids, start, end), new Shape(1, end - start));
+                    NDArray p = m.create(java.util.Arrays.copyOfRange(positions, start, end),
+                            new Shape(1, end - start));
+                    NDArray hidden = model.forward(x, p, cache, ropeLength).squeeze(0); // [C, D]
+                    pick(model, hidden, ids, start, end, out, opts.logitsBudgetFloats());
+                }
+            }
+            if (cache != null) {
+                cache.close();
+            }
+        }
+        return out;
+    }
+
+    /** Fills out[i] for i in [start, min(end, n−1)) from hidden rows, a bounded block of logits at a time. */
+    private static void pick(Llama model, NDArray hidden, long[] ids, int start, int end, double[] out, long budget) {
+        int vocab = model.config().vocabSize();
+        int last = Math.min(end, ids.length - 1); // the final token predicts nothing we can score
+        int rows = (int) Math.max(1, budget / vocab);
+        for (int r0 = start; r0 < last; r0 += rows) {
+            int r1 = Math.min(r0 + rows, last);
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray h = hidden.get(new NDIndex("{}:{}", r0 - start, r1 - start)); // [r, D]
+                NDArray lsm = model.logits(h).logSoftmax(-1); // [r, V]
+                long[] targets = java.util.Arrays.copyOfRange(ids, r0 + 1, r1 + 1);
+                NDArray idx = hidden.getManager().create(targets, new Shape(r1 - r0, 1));
+                float[] v = lsm.gather(idx, 1).toType(DataType.FLOAT32, false).toFloatArray();
+                for (int i = 0; i < v.length; i++) {
+                    out[r0 + i] = v[i];
+                }
+            }
+        }
+    }
+
+    private static void validate(Llama model, long[] ids, long[] positions, Options opts) {
+        int vocab = model.config().vocabSize();
+        if (ids.length < 2) {
+            throw new CheckpointException(null, "ids", "need at least 2 tokens to score, got " + ids.length);
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new CheckpointException(null, "ids[" + i + "]",
+                        "token id " + ids[i] + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        if (positions != null) {
+            if (positions.length != ids.length) {
+                throw new CheckpointException(null, "positions",
+                        positions.length + " position ids for " + ids.length + " tokens");
+            }
+            for (int i = 0; i < positions.length; i++) {
+                if (positions[i] < 0) {
+                    throw new CheckpointException(null, "positions[" + i + "]", "must be >= 0");
+                }
+            }
+        }
+        if (opts.window() > 0) {
+            if (opts.window() < 2) {
+                throw new CheckpointException(null, "window", "must be at least 2, got " + opts.window());
+            }
+            if (opts.stride() < 1 || opts.stride() >= opts.window()) {
+                throw new CheckpointException(null, "stride", "must be in [1, window) so every token is scored "
+                        + "once with context, got " + opts.stride() + " for window " + opts.window());
+            }
+        }
+        if (opts.prefillChunk() < 1) {
+            throw new CheckpointException(null, "prefillChunk", "must be >= 1");
+        }
+    }
+
+    static long[] range(long from, int n) {
+        long[] r = new long[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = from + i;
+        }
+        return r;
+    }
+
+    private static long max(long[] a) {
+        long m = Long.MIN_VALUE;
+        for (long v : a) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+}
