@@ -28,6 +28,13 @@ import picocli.CommandLine.Option;
         })
 final class BenchCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Option(names = "--tokens", defaultValue = "16384", description = "Sequence length (default: ${DEFAULT-VALUE}).")
     int tokens;
 
@@ -48,7 +55,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        LlamaConfig config = new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, hidden, (int) Math.ceil(8.0 * hidden / 48) * 16,
+        LlamaConfig config = new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, hidden,
+                LlamaConfig.defaultIntermediateSize(hidden),
                 layers, heads, heads, hidden / heads, tokens, 1e-6, false, false, false, ByteLevelTokenizer.BOS,
                 new int[] {ByteLevelTokenizer.EOS}, ByteLevelTokenizer.PAD, "float32",
                 RopeParameters.of("default", 10000.0, Map.of()));
@@ -74,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        System.out.printf("| %d | %s | %.2f | %.0f | %d |%n", tokens, attention, best, tokens / best, peakRssMb());
+        out().printf("| %d | %s | %.2f | %.0f | %d |%n", tokens, attention, best, tokens / best, peakRssMb());
         return 0;
     }
 

@@ -20,6 +20,13 @@ import picocli.CommandLine.Option;
                 + "length. Reads config.json and the safetensors headers only (no weights are loaded).")
 final class InfoCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Option(names = "--model", required = true, description = "HF model directory.")
     Path model;
 
@@ -62,23 +69,23 @@ final class InfoCommand implements Callable<Integer> {
         o.put("hf_loadable", !Rope.POSEMESH_ONLY.contains(c.rope().type()));
         o.put("tokenizer", tokenizer);
         if (json) {
-            System.out.println(ConfigJson.MAPPER.writeValueAsString(o));
+            out().println(ConfigJson.MAPPER.writeValueAsString(o));
             return 0;
         }
-        System.out.printf("model           %s%n", model);
-        System.out.printf("architecture    LlamaForCausalLM, %d layers, d=%d, ffn %d, %d heads / %d kv heads, "
+        out().printf("model           %s%n", model);
+        out().printf("architecture    LlamaForCausalLM, %d layers, d=%d, ffn %d, %d heads / %d kv heads, "
                         + "head_dim %d%n", c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(),
                 c.numKvHeads(), c.headDim());
-        System.out.printf("parameters      %,d (%s)%s%n", params, String.join(", ", dtypes),
+        out().printf("parameters      %,d (%s)%s%n", params, String.join(", ", dtypes),
                 c.tieWordEmbeddings() ? ", tied embeddings" : "");
-        System.out.printf("vocabulary      %d%s%n", c.vocabSize(), tokenizer ? " (tokenizer.json present)"
+        out().printf("vocabulary      %d%s%n", c.vocabSize(), tokenizer ? " (tokenizer.json present)"
                 : " (no tokenizer.json: score with --ids-file)");
-        System.out.printf("rope            %s%s, theta %s, attention factor %.6g%n", c.rope().type(),
+        out().printf("rope            %s%s, theta %s, attention factor %.6g%n", c.rope().type(),
                 factor == null ? "" : " x" + factor, c.rope().theta(), f.attentionFactor());
-        System.out.printf("length          base %d -> target %d tokens%n", c.originalMaxPositionEmbeddings(),
+        out().printf("length          base %d -> target %d tokens%n", c.originalMaxPositionEmbeddings(),
                 c.maxPositionEmbeddings());
         if (Rope.POSEMESH_ONLY.contains(c.rope().type())) {
-            System.out.printf("note            rope_type '%s' is posemesh's own: HF transformers cannot load it%n",
+            out().printf("note            rope_type '%s' is posemesh's own: HF transformers cannot load it%n",
                     c.rope().type());
         }
         return 0;

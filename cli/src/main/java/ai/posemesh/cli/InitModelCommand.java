@@ -28,6 +28,13 @@ import picocli.CommandLine.Option;
         })
 final class InitModelCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Option(names = "--out", required = true, description = "Output directory (must be empty or absent).")
     Path out;
 
@@ -102,7 +109,7 @@ final class InitModelCommand implements Callable<Integer> {
                 Llama model = Llama.random(config, seed, initStd, m.newSubManager())) {
             HfCheckpoint.save(model, out, type);
             ByteLevelTokenizer.write(out, maxPos);
-            System.out.printf("wrote %s: %,d parameters, %d layers, d=%d, rope %s%s, max_position_embeddings %d%n",
+            out().printf("wrote %s: %,d parameters, %d layers, d=%d, rope %s%s, max_position_embeddings %d%n",
                     out, model.parameterCount(), layers, hidden, config.rope().type(),
                     ropeFactor == null ? "" : " x" + ropeFactor, maxPos);
         }
@@ -124,7 +131,7 @@ final class InitModelCommand implements Callable<Integer> {
                     + "; give --head-dim");
         }
         int hd = headDim != null ? headDim : hidden / heads;
-        int ff = intermediate != null ? intermediate : (int) Math.ceil(8.0 * hidden / 3 / 16) * 16;
+        int ff = intermediate != null ? intermediate : LlamaConfig.defaultIntermediateSize(hidden);
         Map<String, Object> extra = new LinkedHashMap<>();
         if (!ropeType.equals("default")) {
             if (ropeFactor == null) {

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         versionProvider = PoseCommand.Version.class,
         description = "posemesh: extend the context window of RoPE language models with PoSE, serve and evaluate them.",
         subcommands = {
+            DemoCommand.class,
             InitModelCommand.class,
             ScoreCommand.class,
             InfoCommand.class,

@@ -2,6 +2,7 @@ package ai.posemesh.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.posemesh.cli.PoseCommand.CliException;
+import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.io.HfCheckpoint;
@@ -32,6 +33,13 @@ import picocli.CommandLine.Option;
             "With --window W --stride S (S < W): HF-style sliding windows, every token scored once."
         })
 final class ScoreCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
     @Option(names = "--model", required = true, description = "HF model directory.")
     Path model;
@@ -68,7 +76,15 @@ final class ScoreCommand implements Callable<Integer> {
         long[] ids = input.idsFile != null ? readIds(input.idsFile) : tokenize(model, input.textFile);
         try (NDManager m = Engines.newManager();
                 Llama llama = HfCheckpoint.load(model, m)) {
-            TokenScorer.Result r = TokenScorer.score(llama, ids, opts);
+            TokenScorer.Result r;
+            try {
+                r = TokenScorer.score(llama, ids, opts);
+            } catch (CheckpointException e) {
+                // request errors (ids[i], window, stride) are about the input file or the options: say which
+                Path in = input.idsFile != null ? input.idsFile : input.textFile;
+                throw e.file() == null && e.field() != null && e.field().startsWith("ids")
+                        ? new CliException(in + ": " + e.getMessage()) : e;
+            }
             ObjectNode o = ConfigJson.MAPPER.createObjectNode();
             o.put("tokens", r.tokens());
             o.put("count", r.count());
@@ -78,7 +94,7 @@ final class ScoreCommand implements Callable<Integer> {
             for (double v : r.tokenLogprobs()) {
                 lp.add(v);
             }
-            System.out.println(ConfigJson.MAPPER.writer().without(
+            out().println(ConfigJson.MAPPER.writer().without(
                     com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
         }
         return 0;

@@ -49,6 +49,11 @@ public record LlamaConfig(
         }
     }
 
+    /** LLaMA's SwiGLU width for hidden size d: 8d/3 rounded up to a multiple of 16 (688 for d=256). */
+    public static int defaultIntermediateSize(int hidden) {
+        return (int) Math.ceil(8.0 * hidden / 3 / 16) * 16;
+    }
+
     /** {@code max_position_embeddings / factor} style base length, as the scaling declares it (Lc). */
     public int originalMaxPositionEmbeddings() {
         Double orig = rope.optDouble("original_max_position_embeddings");
