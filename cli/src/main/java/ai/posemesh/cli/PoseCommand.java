@@ -15,9 +15,12 @@ import picocli.CommandLine.Command;
         subcommands = {
             DemoCommand.class,
             InitModelCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
             ScoreCommand.class,
             InfoCommand.class,
             BenchCommand.class,
+            DataCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class PoseCommand implements Runnable {

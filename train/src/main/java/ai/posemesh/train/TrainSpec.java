@@ -19,6 +19,8 @@ import java.util.Locale;
  * @param data a JSONL file with a "text" field, a folder of .txt files, or a fetched corpus family name
  * @param checkpointEvery write a checkpoint every K steps (and at the end); 0 = only at the end
  * @param saveDtype float32 or bfloat16 for saved weights
+ * @param retrievalFraction share of training examples replaced by synthetic retrieval windows (facts stated, then
+ *     asked about), used when pre-training a tiny base so it can find a number in its window; 0 = none
  */
 public record TrainSpec(
         Path base,
@@ -39,7 +41,16 @@ public record TrainSpec(
         Path out,
         int checkpointEvery,
         String saveDtype,
-        double heldOutFraction) {
+        double heldOutFraction,
+        double retrievalFraction) {
+
+    /** A job without synthetic retrieval examples. */
+    public TrainSpec(Path base, Method method, String ropeType, int trainLen, int targetLen, int chunks, int steps,
+            double lr, int warmupSteps, int batchSize, int microBatch, double clip, double weightDecay, long seed,
+            String data, Path out, int checkpointEvery, String saveDtype, double heldOutFraction) {
+        this(base, method, ropeType, trainLen, targetLen, chunks, steps, lr, warmupSteps, batchSize, microBatch, clip,
+                weightDecay, seed, data, out, checkpointEvery, saveDtype, heldOutFraction, 0.0);
+    }
 
     /** How position ids (and input lengths) are drawn. */
     public enum Method {
@@ -93,6 +104,7 @@ public record TrainSpec(
         bad(!saveDtype.equals("float32") && !saveDtype.equals("bfloat16"), "save_dtype",
                 "must be float32 or bfloat16, got " + saveDtype);
         bad(!(heldOutFraction >= 0 && heldOutFraction < 1), "held_out", "must be in [0, 1)");
+        bad(!(retrievalFraction >= 0 && retrievalFraction <= 1), "retrieval_fraction", "must be in [0, 1]");
         return this;
     }
 

@@ -1,10 +1,10 @@
 package ai.posemesh.model.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.posemesh.model.Engines;
 import java.io.ByteArrayInputStream;
@@ -80,18 +80,10 @@ final class FusedAttention implements Attention {
 
     @Override
     public NDArray attend(NDArray q, NDArray k, NDArray v) {
-        IValue iq = IValue.from((PtNDArray) q);
-        IValue ik = IValue.from((PtNDArray) k);
-        IValue iv = IValue.from((PtNDArray) v);
-        IValue out = block.forward(iq, ik, iv);
-        try {
-            return out.toTensor((PtNDManager) q.getManager());
-        } finally {
-            iq.close();
-            ik.close();
-            iv.close();
-            out.close();
-        }
+        // with grad mode on (training) the module must not run under torch's InferenceMode, or its output cannot be
+        // saved for backward; DJL picks the mode from the training flag
+        boolean training = JniUtils.isGradMode();
+        return block.forward(new ParameterStore(q.getManager(), false), new NDList(q, k, v), training).singletonOrThrow();
     }
 
     /** The TorchScript archive (zip) for {@link #SCRIPT}. */

@@ -1,0 +1,146 @@
+package ai.posemesh.train.loop;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.posemesh.model.config.ConfigJson;
+import ai.posemesh.model.io.HfCheckpoint;
+import ai.posemesh.model.io.Safetensors;
+import ai.posemesh.model.llama.Llama;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoint directories: {@code out/checkpoint-NNNNNN/} is a complete HF directory (loadable anywhere) plus
+ * {@code trainer_state/} (optimizer moments, float32 master weights when the HF weights are bf16, step counters) and
+ * {@code manifest.json} (sha256 of every other file, method, sampler, Lc, Lt, data split, step, losses). A checkpoint
+ * is written under a temporary name and renamed into place, so a directory with a manifest is always complete; its
+ * identity is the sha256 of its manifest.
+ */
+public final class Checkpoints {
+
+    public static final String MANIFEST = "manifest.json";
+    public static final String STATE_DIR = "trainer_state";
+    static final String[] TOKENIZER_FILES = {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"};
+
+    private Checkpoints() {}
+
+    public static Path dirFor(Path out, int step) {
+        return out.resolve(String.format("checkpoint-%06d", step));
+    }
+
+    /** The latest complete checkpoint (one with a manifest and trainer state), if any. */
+    public static Optional<Path> latest(Path out) throws IOException {
+        if (!Files.isDirectory(out)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> s = Files.list(out)) {
+            return s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d{6}"))
+                    .filter(p -> Files.isRegularFile(p.resolve(MANIFEST)))
+                    .filter(p -> Files.isRegularFile(p.resolve(STATE_DIR).resolve("state.json")))
+                    .max(Path::compareTo);
+        }
+    }
+
+    /**
+     * Writes a checkpoint atomically.
+     *
+     * @param manifest fields describing the job (method, sampler, lengths, data, losses…); files are added here
+     * @return sha256 of the manifest
+     */
+    static String write(Path dir, Llama model, DataType dtype, Path baseDir, AdamW optimizer, ObjectNode state,
+            ObjectNode manifest) throws IOException {
+        Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp");
+        deleteRecursively(tmp);
+        HfCheckpoint.save(model, tmp, dtype);
+        for (String f : TOKENIZER_FILES) {
+            if (Files.isRegularFile(baseDir.resolve(f))) {
+                Files.copy(baseDir.resolve(f), tmp.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Path stateDir = Files.createDirectories(tmp.resolve(STATE_DIR));
+        Safetensors.write(stateDir.resolve("optimizer.safetensors"), optimizer.state(), DataType.FLOAT32, Map.of());
+        if (dtype != DataType.FLOAT32) {
+            Safetensors.write(stateDir.resolve("master.safetensors"), model.weights(), DataType.FLOAT32, Map.of());
+        }
+        ConfigJson.write(stateDir.resolve("state.json"), state);
+        ObjectNode files = manifest.putObject("files");
+        for (Map.Entry<String, String> e : sha256Tree(tmp).entrySet()) {
+            files.put(e.getKey(), e.getValue());
+        }
+        byte[] bytes = ConfigJson.MAPPER.writeValueAsBytes(manifest);
+        Files.write(tmp.resolve(MANIFEST), bytes);
+        deleteRecursively(dir);
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        return sha256(bytes);
+    }
+
+    /** sha256 of every file under {@code dir} except the manifest, by relative path. */
+    public static TreeMap<String, String> sha256Tree(Path dir) throws IOException {
+        TreeMap<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                String rel = dir.relativize(p).toString();
+                if (!rel.equals(MANIFEST)) {
+                    out.put(rel, sha256(p));
+                }
+            }
+        }
+        return out;
+    }
+
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md = digest();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    public static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(digest().digest(bytes));
+    }
+
+    /** Reads a checkpoint's manifest and the sha256 that identifies it. */
+    public static JsonNode manifest(Path dir) {
+        return ConfigJson.read(dir.resolve(MANIFEST));
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    static List<Double> doubles(JsonNode array) {
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(JsonNode::asDouble).toList();
+    }
+}

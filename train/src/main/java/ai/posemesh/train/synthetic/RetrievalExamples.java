@@ -1,0 +1,97 @@
+package ai.posemesh.train.synthetic;
+
+import ai.posemesh.model.tokenizer.TextTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * Synthetic retrieval windows mixed into pre-training, so a tiny base model learns to find a number stated earlier in
+ * its window (the skill the passkey test measures). Facts about named people are scattered through real corpus text
+ * and asked about later in the same window. Templates, names and fillers deliberately differ from the passkey
+ * evaluation's ("The pass key is …", "The grass is green…"), so passkey accuracy measures retrieval, not memorised
+ * wording.
+ */
+public final class RetrievalExamples {
+
+    static final String[] NAMES = {"Alice", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines",
+        "Jonas", "Kavya", "Liam", "Mara", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
+        "Wen", "Ximena", "Yusuf", "Zoe"};
+
+    /** Fact and question templates, pairwise: {fact, question-with-answer}. */
+    static final String[][] TEMPLATES = {
+        {" %s's secret number is %d. ", " What is %s's secret number? It is %d. "},
+        {" Remember: the code for %s is %d. ", " Question: the code for %s? Answer: %d. "},
+        {" The locker of %s has the number %d. ", " Which number does %s's locker have? %d. "},
+        {" Note that %s was born in the year %d. ", " In which year was %s born? In %d. "},
+    };
+
+    private final TextTokenizer tokenizer;
+
+    public RetrievalExamples(TextTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    /**
+     * A window of exactly {@code length} tokens: BOS, then 1–4 facts separated by filler, then the questions with
+     * their answers, in shuffled order, each followed by filler.
+     *
+     * @param filler gives a run of corpus tokens of (at least) the requested length
+     */
+    public long[] build(int length, long bos, SplittableRandom rng, Function<Integer, long[]> filler) {
+        int facts = 1 + rng.nextInt(4);
+        List<long[]> factTokens = new ArrayList<>();
+        List<long[]> questionTokens = new ArrayList<>();
+        List<Integer> usedNames = new ArrayList<>();
+        for (int i = 0; i < facts; i++) {
+            int name;
+            do {
+                name = rng.nextInt(NAMES.length);
+            } while (usedNames.contains(name));
+            usedNames.add(name);
+            String[] t = TEMPLATES[rng.nextInt(TEMPLATES.length)];
+            int value = 1 + rng.nextInt(99_999);
+            factTokens.add(tokenizer.encode(String.format(t[0], NAMES[name], value), false));
+            questionTokens.add(tokenizer.encode(String.format(t[1], NAMES[name], value), false));
+        }
+        java.util.Collections.shuffle(questionTokens, new java.util.Random(rng.nextLong()));
+        int fixed = 1;
+        for (int i = 0; i < facts; i++) {
+            fixed += factTokens.get(i).length + questionTokens.get(i).length;
+        }
+        int fillerBudget = Math.max(0, length - fixed);
+        // split the filler budget into 2·facts+1 gaps at random
+        int gaps = 2 * facts + 1;
+        int[] cuts = new int[gaps - 1];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = rng.nextInt(fillerBudget + 1);
+        }
+        java.util.Arrays.sort(cuts);
+        long[] out = new long[length];
+        int n = 0;
+        out[n++] = bos;
+        int prev = 0;
+        for (int g = 0; g < gaps && n < length; g++) {
+            int gap = (g < cuts.length ? cuts[g] : fillerBudget) - prev;
+            prev = g < cuts.length ? cuts[g] : fillerBudget;
+            long[] f = filler.apply(gap);
+            for (int i = 0; i < gap && n < length; i++) {
+                out[n++] = f[i];
+            }
+            long[] piece = g < facts ? factTokens.get(g) : g < 2 * facts ? questionTokens.get(g - facts) : null;
+            if (piece != null) {
+                for (int i = 0; i < piece.length && n < length; i++) {
+                    out[n++] = piece[i];
+                }
+            }
+        }
+        while (n < length) { // only when the facts alone overflow: pad with filler
+            long[] f = filler.apply(length - n);
+            for (int i = 0; n < length; i++) {
+                out[n++] = f[i];
+            }
+        }
+        return out;
+    }
+}
