@@ -35,7 +35,13 @@ public record TrainerSettings(
         Duration maxPollInterval) {
 
     public TrainerSettings {
-        kafka = Map.copyOf(kafka);
+        Map<String, Object> k = new java.util.HashMap<>();
+        kafka.forEach((key, value) -> {
+            if (value != null) {
+                k.put(key, value);
+            }
+        });
+        kafka = Map.copyOf(k);
         checkpointRoot = checkpointRoot.toAbsolutePath().normalize();
         dataRoot = dataRoot.toAbsolutePath().normalize();
     }

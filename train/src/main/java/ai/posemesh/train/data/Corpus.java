@@ -3,10 +3,12 @@ package ai.posemesh.train.data;
 import ai.posemesh.train.TrainException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,18 +78,22 @@ public final class Corpus {
         Map<String, Integer> seen = new HashMap<>();
         boolean any = false;
         int lineNo = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
-                StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16)) {
-            String line;
+        try (InputStream in = Files.newInputStream(file)) {
+            LineReader lines = new LineReader(in);
+            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
             while (true) {
+                byte[] bytes = lines.next(buf);
+                if (bytes == null) {
+                    break;
+                }
+                String line;
                 try {
-                    line = r.readLine();
+                    line = utf8.decode(ByteBuffer.wrap(bytes)).toString();
                 } catch (CharacterCodingException e) {
                     throw fail(file + ":" + (lineNo + 1) + ": not valid UTF-8");
-                }
-                if (line == null) {
-                    break;
                 }
                 lineNo++;
                 if (line.isBlank()) {
@@ -151,7 +157,7 @@ public final class Corpus {
                 text = StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(f))).toString();
+                        .decode(ByteBuffer.wrap(Files.readAllBytes(f))).toString();
             } catch (CharacterCodingException e) {
                 throw fail(f + ": not valid UTF-8");
             } catch (IOException e) {
@@ -166,6 +172,49 @@ public final class Corpus {
             throw fail(dir + ": empty corpus (every .txt file is empty)");
         }
         return docs;
+    }
+
+    /** Splits a byte stream at '\n' (dropping a '\r' before it), so each line is decoded on its own. */
+    private static final class LineReader {
+        private final InputStream in;
+        private final byte[] buf = new byte[1 << 16];
+        private int pos;
+        private int limit;
+
+        LineReader(InputStream in) {
+            this.in = in;
+        }
+
+        /** The next line's bytes, or null at the end. */
+        byte[] next(ByteArrayOutputStream line) throws IOException {
+            line.reset();
+            boolean any = false;
+            while (true) {
+                if (pos == limit) {
+                    limit = in.read(buf);
+                    pos = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        if (!any) {
+                            return null;
+                        }
+                        break;
+                    }
+                }
+                any = true;
+                int start = pos;
+                while (pos < limit && buf[pos] != '\n') {
+                    pos++;
+                }
+                line.write(buf, start, pos - start);
+                if (pos < limit) {
+                    pos++; // the '\n'
+                    break;
+                }
+            }
+            byte[] b = line.toByteArray();
+            return b.length > 0 && b[b.length - 1] == '\r' ? java.util.Arrays.copyOf(b, b.length - 1) : b;
+        }
     }
 
     private static String field(JsonNode o, String name, Path file, int lineNo, String dflt) {

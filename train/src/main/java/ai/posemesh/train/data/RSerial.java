@@ -571,19 +571,20 @@ final class RSerial {
         Inflater inf = new Inflater();
         try {
             inf.setInput(data, offset, length);
-            byte[] out = new byte[expected];
+            byte[] out = new byte[expected + 1]; // one spare byte detects a stream that is too long
             int n = 0;
-            while (n < expected && !inf.finished()) {
-                int k = inf.inflate(out, n, expected - n);
+            while (!inf.finished() && n < out.length) {
+                int k = inf.inflate(out, n, out.length - n);
                 if (k == 0 && (inf.needsInput() || inf.needsDictionary())) {
                     break;
                 }
                 n += k;
             }
-            if (n != expected) {
-                throw new RFormatException("zlib stream gave " + n + " bytes, expected " + expected);
+            if (n != expected || !inf.finished()) { // finished: the stream ended and its checksum matched
+                throw new RFormatException("corrupt zlib stream (" + n + (inf.finished() ? "" : "+")
+                        + " bytes, expected " + expected + ")");
             }
-            return out;
+            return java.util.Arrays.copyOf(out, expected);
         } catch (DataFormatException e) {
             throw new RFormatException("corrupt zlib stream: " + e.getMessage());
         } finally {

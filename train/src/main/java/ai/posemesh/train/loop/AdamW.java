@@ -3,6 +3,7 @@ package ai.posemesh.train.loop;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -45,6 +46,10 @@ public final class AdamW {
      */
     public double step(Map<String, NDArray> params, double lr, double maxNorm) {
         t++;
+        // in-place updates of leaves that require grad are only legal with grad mode off, which is per thread
+        // (torch's default on a fresh thread is on)
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             double sq = 0;
@@ -74,6 +79,8 @@ public final class AdamW {
                 p.getGradient().muli(0);
             }
             return norm;
+        } finally {
+            JniUtils.setGradMode(previous);
         }
     }
 

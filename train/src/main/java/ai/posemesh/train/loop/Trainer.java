@@ -72,10 +72,17 @@ public final class Trainer {
         if (spec.retrievalFraction() > 0) {
             data.withRetrieval(new RetrievalExamples(tokenizer), spec.retrievalFraction());
         }
+        // grad mode is per thread and on by default on fresh threads (the service trains on its own): keep it off
+        // except around forward/backward, so weight loading and optimizer updates are plain in-place writes
+        Engines.pytorch(); // loads libtorch before the first JNI call
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
         try (tokenizer; NDManager root = Engines.newManager()) {
             return new Run(spec, target, data, root, listener, t0).train();
         } catch (IOException e) {
             throw new UncheckedIOException("writing checkpoints under " + spec.out(), e);
+        } finally {
+            JniUtils.setGradMode(previous);
         }
     }
 

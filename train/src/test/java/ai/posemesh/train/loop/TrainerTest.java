@@ -101,6 +101,27 @@ class TrainerTest {
     }
 
     @Test
+    void trainsOnAFreshThread() throws Exception {
+        // torch's grad mode is per thread and on by default on new threads: services train on their own threads
+        java.util.concurrent.atomic.AtomicReference<Throwable> error = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger step = new java.util.concurrent.atomic.AtomicInteger();
+        Thread t = new Thread(() -> {
+            try {
+                step.set(Trainer.run(spec(TrainSpec.Method.RANDPOS, "ntk", 32, 128, 3, tmp.resolve("thread")), tmp,
+                        new Recorder()).step());
+            } catch (Throwable e) {
+                error.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        if (error.get() != null) {
+            throw new AssertionError("training on a new thread failed", error.get());
+        }
+        assertEquals(3, step.get());
+    }
+
+    @Test
     void zeroStepsWritesThePiOnlyCheckpoint() throws Exception {
         Recorder r = new Recorder();
         TrainListener.Checkpoint c = Trainer.run(spec(TrainSpec.Method.NONE, "yarn", 32, 256, 0,

@@ -11,7 +11,16 @@ import ai.posemesh.train.TrainSpec;
 import ai.posemesh.trainer.TrainerSettings;
 import ai.posemesh.trainer.kafka.TrainerRecords;
 import ai.posemesh.trainer.kafka.TrainerRecords.KafkaWriteException;
+import ai.posemesh.train.loop.Checkpoints;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -96,6 +105,7 @@ final class JobRun implements TrainListener {
         Outcome outcome;
         String reason;
         try {
+            announceUnpublished();
             ai.posemesh.train.loop.Trainer.run(spec, settings.dataRoot(), this);
             outcome = Outcome.SUCCEEDED;
             reason = "";
@@ -135,6 +145,41 @@ final class JobRun implements TrainListener {
         }
         LOG.infof("job %s: %s%s", jobId, state, reason.isEmpty() ? "" : " (" + reason + ")");
         done.complete(new Result(outcome, reason, writeFinal(last, outcome != Outcome.REQUEUED)));
+    }
+
+    /**
+     * A job taken over from a replica that died may find checkpoints on disk that were never announced (it died
+     * after the checkpoint was renamed into place, before the broker acknowledged its event); the training library
+     * resumes from them without reporting them again. Announce those first (at-least-once: an event that did get out
+     * is sent again with the same key and content, except published_at_ms).
+     */
+    private void announceUnpublished() throws IOException {
+        JobInfo known;
+        synchronized (this) {
+            known = info;
+        }
+        if (known.getAttempts() <= 1 || !Files.isDirectory(spec.out())) {
+            return;
+        }
+        Set<String> announced = new HashSet<>();
+        known.getCheckpointsList().forEach(c -> announced.add(c.getCheckpointId()));
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(spec.out())) {
+            dirs = s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d{6}"))
+                    .filter(p -> Files.isRegularFile(p.resolve(Checkpoints.MANIFEST)))
+                    .sorted()
+                    .toList();
+        }
+        for (Path dir : dirs) {
+            if (!announced.contains(CheckpointEvents.checkpointId(jobId, dir))) {
+                JsonNode m = Checkpoints.manifest(dir);
+                LOG.infof("job %s: announcing %s, found on disk", jobId, dir);
+                onCheckpoint(new Checkpoint(dir, m.path("step").asInt(),
+                        Checkpoints.sha256(dir.resolve(Checkpoints.MANIFEST)), m.path("train_loss").asDouble(Double.NaN),
+                        m.path("wall_seconds").asDouble(Double.NaN), m.path("peak_rss_bytes").asLong(-1),
+                        m.path("last").asBoolean(false)));
+            }
+        }
     }
 
     /**

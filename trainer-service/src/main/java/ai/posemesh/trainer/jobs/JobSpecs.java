@@ -10,7 +10,6 @@ import ai.posemesh.train.TrainSpec;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /** The Trainer API's JobSpec ↔ the training library's {@link TrainSpec}. No training knowledge lives here. */
@@ -70,6 +69,9 @@ public final class JobSpecs {
         if (!in.hasHeldOut()) {
             b.setHeldOut(DEFAULTS.heldOutFraction());
         }
+        if (!in.hasRetrievalFraction()) {
+            b.setRetrievalFraction(DEFAULTS.retrievalFraction());
+        }
         return b.build();
     }
 
@@ -94,7 +96,8 @@ public final class JobSpecs {
                 s.getOut().isBlank() ? null : Path.of(s.getOut()),
                 s.getCheckpointEvery(),
                 s.getSaveDtype(),
-                s.getHeldOut());
+                s.getHeldOut(),
+                s.getRetrievalFraction());
     }
 
     /**
@@ -153,7 +156,7 @@ public final class JobSpecs {
                 p = Path.of(value);
             }
             return root.resolve(p).toAbsolutePath().normalize();
-        } catch (URISyntaxException | IllegalArgumentException | InvalidPathException e) {
+        } catch (URISyntaxException | IllegalArgumentException e) { // InvalidPathException, FileSystemNotFound, bad URIs
             throw new TrainException(Kind.INVALID_ARGUMENT, field, "not a path or file:// URI: " + value
                     + " (" + e.getMessage() + ")");
         }

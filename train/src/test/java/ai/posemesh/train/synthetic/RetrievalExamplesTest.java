@@ -1,0 +1,57 @@
+package ai.posemesh.train.synthetic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.posemesh.model.tokenizer.TextTokenizer;
+import ai.posemesh.train.TinySetup;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RetrievalExamplesTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyQuestionFollowsItsFactWithTheSameNumber() throws Exception {
+        Path base = TinySetup.base(tmp.resolve("b"), 64);
+        try (TextTokenizer tok = TextTokenizer.load(base)) {
+            RetrievalExamples ex = new RetrievalExamples(tok);
+            long[] filler = tok.encode("lorem ipsum dolor sit amet ".repeat(100), false);
+            Pattern fact = Pattern.compile("(\\w+)'s secret number is (\\d+)\\.|the code for (\\w+) is (\\d+)\\."
+                    + "|The locker of (\\w+) has the number (\\d+)\\.|(\\w+) was born in the year (\\d+)\\.");
+            for (int seed = 0; seed < 50; seed++) {
+                long[] w = ex.build(512, 256, new SplittableRandom(seed), n -> java.util.Arrays.copyOf(filler, n));
+                assertEquals(512, w.length);
+                assertEquals(256, w[0]);
+                String text = tok.decode(java.util.Arrays.copyOfRange(w, 1, w.length), true);
+                Matcher m = fact.matcher(text);
+                int facts = 0;
+                while (m.find()) {
+                    facts++;
+                    String name = null;
+                    String number = null;
+                    for (int g = 1; g <= 8; g += 2) {
+                        if (m.group(g) != null) {
+                            name = m.group(g);
+                            number = m.group(g + 1);
+                        }
+                    }
+                    // the answer to this name's question, later in the window, is the same number
+                    String rest = text.substring(m.end());
+                    assertTrue(rest.contains(name), text);
+                    int q = rest.lastIndexOf(name);
+                    Matcher ans = Pattern.compile("(\\d+)\\.").matcher(rest.substring(q));
+                    assertTrue(ans.find(), text);
+                    assertEquals(number, ans.group(1), text);
+                }
+                assertTrue(facts >= 1 && facts <= 4, text);
+            }
+        }
+    }
+}
