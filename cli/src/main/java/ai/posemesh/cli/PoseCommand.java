@@ -41,6 +41,18 @@ public final class PoseCommand implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /**
+     * Runs one command line as {@code ./pose} would, writing to {@code out} and {@code err} instead of the
+     * console, and returns the exit status instead of exiting: for embedding the CLI and for tests in other modules.
+     */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        Engines.offline();
+        CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
+    }
+
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new PoseCommand());
         cl.setExecutionExceptionHandler(PoseCommand::handle);
@@ -53,7 +65,7 @@ public final class PoseCommand implements Runnable {
         PrintWriter err = cl.getErr();
         if (e instanceof CheckpointException || e instanceof CliException) {
             err.println("pose " + cl.getCommandName() + ": error: " + e.getMessage());
-            return EXIT_BAD_INPUT;
+            return e instanceof CliException c ? c.exitCode : EXIT_BAD_INPUT;
         }
         if (e instanceof java.io.IOException) {
             err.println("pose " + cl.getCommandName() + ": I/O error: " + e.getMessage());
@@ -64,10 +76,20 @@ public final class PoseCommand implements Runnable {
         return 1;
     }
 
-    /** A user-facing error raised by a command (bad option combination, unreadable input file). */
+    /**
+     * A user-facing error raised by a command: one line, no stack trace. Exit status 2 (bad option combination,
+     * unreadable input file) unless the command says otherwise (1 for a service that cannot be reached, a failed job).
+     */
     static final class CliException extends RuntimeException {
+        final int exitCode;
+
         CliException(String message) {
+            this(message, EXIT_BAD_INPUT);
+        }
+
+        CliException(String message, int exitCode) {
             super(message);
+            this.exitCode = exitCode;
         }
     }
 

@@ -25,7 +25,13 @@ public final class RetrievalExamples {
         {" Remember: the code for %s is %d. ", " Question: the code for %s? Answer: %d. "},
         {" The locker of %s has the number %d. ", " Which number does %s's locker have? %d. "},
         {" Note that %s was born in the year %d. ", " In which year was %s born? In %d. "},
+        // verbatim repeats teach plain copying (an induction head): the phrase recurs and the number follows
+        {" The ticket of %s reads %d. ", " Once more: the ticket of %s reads %d. "},
+        {" Badge of %s: %d. ", " As noted, badge of %s: %d. "},
     };
+
+    /** Most facts per window; each window holds 1..MAX_FACTS facts and as many questions. */
+    static final int MAX_FACTS = 16;
 
     private final TextTokenizer tokenizer;
 
@@ -34,13 +40,15 @@ public final class RetrievalExamples {
     }
 
     /**
-     * A window of exactly {@code length} tokens: BOS, then 1–4 facts separated by filler, then the questions with
+     * A window of exactly {@code length} tokens: BOS, then 1–16 facts (fewer in short windows) separated by filler, then the questions with
      * their answers, in shuffled order, each followed by filler.
      *
      * @param filler gives a run of corpus tokens of (at least) the requested length
      */
     public long[] build(int length, long bos, SplittableRandom rng, Function<Integer, long[]> filler) {
-        int facts = 1 + rng.nextInt(4);
+        // a fact and its question take ~20–45 tokens each with a byte-level tokenizer: at most ~4/5 of the window, so
+        // answers (the copying signal) are dense
+        int facts = 1 + rng.nextInt(Math.max(1, Math.min(MAX_FACTS, length / 96)));
         List<long[]> factTokens = new ArrayList<>();
         List<long[]> questionTokens = new ArrayList<>();
         List<Integer> usedNames = new ArrayList<>();

@@ -24,7 +24,8 @@ class RetrievalExamplesTest {
             RetrievalExamples ex = new RetrievalExamples(tok);
             long[] filler = tok.encode("lorem ipsum dolor sit amet ".repeat(100), false);
             Pattern fact = Pattern.compile("(\\w+)'s secret number is (\\d+)\\.|the code for (\\w+) is (\\d+)\\."
-                    + "|The locker of (\\w+) has the number (\\d+)\\.|(\\w+) was born in the year (\\d+)\\.");
+                    + "|The locker of (\\w+) has the number (\\d+)\\.|(\\w+) was born in the year (\\d+)\\."
+                    + "|The ticket of (\\w+) reads (\\d+)\\.|Badge of (\\w+): (\\d+)\\.");
             for (int seed = 0; seed < 50; seed++) {
                 long[] w = ex.build(512, 256, new SplittableRandom(seed), n -> java.util.Arrays.copyOf(filler, n));
                 assertEquals(512, w.length);
@@ -36,7 +37,7 @@ class RetrievalExamplesTest {
                     facts++;
                     String name = null;
                     String number = null;
-                    for (int g = 1; g <= 8; g += 2) {
+                    for (int g = 1; g <= 12; g += 2) {
                         if (m.group(g) != null) {
                             name = m.group(g);
                             number = m.group(g + 1);
@@ -50,7 +51,7 @@ class RetrievalExamplesTest {
                     assertTrue(ans.find(), text);
                     assertEquals(number, ans.group(1), text);
                 }
-                assertTrue(facts >= 1 && facts <= 4, text);
+                assertTrue(facts >= 1 && facts <= RetrievalExamples.MAX_FACTS, text);
             }
         }
     }
