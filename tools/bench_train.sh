@@ -11,9 +11,9 @@ batch=${BATCH:-4}
 ./pose init-model --out "$work/base" --layers 4 --hidden 256 --heads 8 --max-pos 256 --seed 0 >/dev/null
 # speed and memory do not depend on the text: long documents made of the repository's own sources
 mkdir -p "$work/docs"
-i=0
-for f in $(git ls-files '*.java' | sort); do cat "$f"; done | fold -w 20000 | head -n 40 | while IFS= read -r line; do
-  i=$((i+1)); printf '%s\n' "$line" > "$work/docs/doc-$i.txt"; done
+git ls-files '*.java' | sort | xargs cat > "$work/all.txt"
+split -b 20000 -d -a 3 "$work/all.txt" "$work/docs/doc-"
+for f in "$work"/docs/doc-*; do mv "$f" "$f.txt"; done
 rows=()
 for lt in 512 1024 2048 4096; do
   for method in pose full; do

@@ -40,12 +40,49 @@ public final class RetrievalExamples {
     }
 
     /**
-     * A window of exactly {@code length} tokens: BOS, then 1–16 facts (fewer in short windows) separated by filler, then the questions with
-     * their answers, in shuffled order, each followed by filler.
+     * A synthetic window of exactly {@code length} tokens: half the time facts and questions ({@link #facts}), half
+     * the time verbatim repeats ({@link #repeats}).
      *
      * @param filler gives a run of corpus tokens of (at least) the requested length
      */
     public long[] build(int length, long bos, SplittableRandom rng, Function<Integer, long[]> filler) {
+        return rng.nextBoolean() ? facts(length, bos, rng, filler) : repeats(length, bos, rng, filler);
+    }
+
+    /**
+     * A window in which spans recur verbatim: BOS, then runs of " code: N N." number strings plus corpus text, each
+     * repeated after a gap. Predicting the second copy is only possible by copying from the first, which is what
+     * teaches an induction (copy) head quickly.
+     */
+    long[] repeats(int length, long bos, SplittableRandom rng, Function<Integer, long[]> filler) {
+        long[] out = new long[length];
+        out[0] = bos;
+        int n = 1;
+        while (n < length) {
+            StringBuilder numbers = new StringBuilder(" code:");
+            for (int i = 0, k = 1 + rng.nextInt(4); i < k; i++) {
+                numbers.append(' ').append(1 + rng.nextInt(99_999));
+            }
+            long[] a = tokenizer.encode(numbers.append('.').toString(), false);
+            long[] text = filler.apply(8 + rng.nextInt(40));
+            long[] span = new long[a.length + text.length];
+            System.arraycopy(a, 0, span, 0, a.length);
+            System.arraycopy(text, 0, span, a.length, text.length);
+            long[] gap = filler.apply(rng.nextInt(200));
+            for (long[] piece : new long[][] {span, gap, span}) {
+                for (int i = 0; i < piece.length && n < length; i++) {
+                    out[n++] = piece[i];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Facts: BOS, then 1–16 facts (fewer in short windows) separated by filler, then the questions with their answers,
+     * in shuffled order, each followed by filler.
+     */
+    long[] facts(int length, long bos, SplittableRandom rng, Function<Integer, long[]> filler) {
         // a fact and its question take ~20–45 tokens each with a byte-level tokenizer: at most ~4/5 of the window, so
         // answers (the copying signal) are dense
         int facts = 1 + rng.nextInt(Math.max(1, Math.min(MAX_FACTS, length / 96)));

@@ -27,7 +27,7 @@ class RetrievalExamplesTest {
                     + "|The locker of (\\w+) has the number (\\d+)\\.|(\\w+) was born in the year (\\d+)\\."
                     + "|The ticket of (\\w+) reads (\\d+)\\.|Badge of (\\w+): (\\d+)\\.");
             for (int seed = 0; seed < 50; seed++) {
-                long[] w = ex.build(512, 256, new SplittableRandom(seed), n -> java.util.Arrays.copyOf(filler, n));
+                long[] w = ex.facts(512, 256, new SplittableRandom(seed), n -> java.util.Arrays.copyOf(filler, n));
                 assertEquals(512, w.length);
                 assertEquals(256, w[0]);
                 String text = tok.decode(java.util.Arrays.copyOfRange(w, 1, w.length), true);
@@ -52,6 +52,23 @@ class RetrievalExamplesTest {
                     assertEquals(number, ans.group(1), text);
                 }
                 assertTrue(facts >= 1 && facts <= RetrievalExamples.MAX_FACTS, text);
+            }
+            // repeat windows: every " code: ..." span appears an even number of times (each is written twice,
+            // unless cut by the window's end)
+            for (int seed = 0; seed < 20; seed++) {
+                long[] w = ex.repeats(512, 256, new SplittableRandom(seed), n -> java.util.Arrays.copyOf(filler, n));
+                assertEquals(512, w.length);
+                String text = tok.decode(java.util.Arrays.copyOfRange(w, 1, w.length), true);
+                Matcher m = Pattern.compile("code:((?: \\d+)+)\\.").matcher(text);
+                java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+                String lastSpan = null;
+                while (m.find()) {
+                    seen.merge(m.group(1), 1, Integer::sum);
+                    lastSpan = m.group(1);
+                }
+                String last = lastSpan;
+                seen.forEach((k, v) -> assertTrue(v % 2 == 0 || k.equals(last), text));
+                assertTrue(seen.size() >= 2, text);
             }
         }
     }
