@@ -50,25 +50,21 @@ public final class RetrievalExamples {
     }
 
     /**
-     * A window in which spans recur verbatim: BOS, then runs of " code: N N." number strings plus corpus text, each
-     * repeated after a gap. Predicting the second copy is only possible by copying from the first, which is what
-     * teaches an induction (copy) head quickly.
+     * A window in which spans recur verbatim: BOS, then random strings (" key NNNNN qwxz…."), each repeated after a
+     * gap of corpus text. The second copy is unpredictable except by copying the first, which is the signal that
+     * grows an induction (copy) head; mixed with corpus text, a copy head alone does not form in a budget of this size.
      */
     long[] repeats(int length, long bos, SplittableRandom rng, Function<Integer, long[]> filler) {
         long[] out = new long[length];
         out[0] = bos;
         int n = 1;
         while (n < length) {
-            StringBuilder numbers = new StringBuilder(" code:");
-            for (int i = 0, k = 1 + rng.nextInt(4); i < k; i++) {
-                numbers.append(' ').append(1 + rng.nextInt(99_999));
+            StringBuilder key = new StringBuilder(" key ").append(1 + rng.nextInt(99_999)).append(' ');
+            for (int i = 0, k = 8 + rng.nextInt(40); i < k; i++) {
+                key.append((char) ('a' + rng.nextInt(26)));
             }
-            long[] a = tokenizer.encode(numbers.append('.').toString(), false);
-            long[] text = filler.apply(8 + rng.nextInt(40));
-            long[] span = new long[a.length + text.length];
-            System.arraycopy(a, 0, span, 0, a.length);
-            System.arraycopy(text, 0, span, a.length, text.length);
-            long[] gap = filler.apply(rng.nextInt(200));
+            long[] span = tokenizer.encode(key.append('.').toString(), false);
+            long[] gap = filler.apply(rng.nextInt(400));
             for (long[] piece : new long[][] {span, gap, span}) {
                 for (int i = 0; i < piece.length && n < length; i++) {
                     out[n++] = piece[i];
