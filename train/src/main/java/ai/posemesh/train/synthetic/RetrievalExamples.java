@@ -64,7 +64,8 @@ public final class RetrievalExamples {
                 key.append((char) ('a' + rng.nextInt(26)));
             }
             long[] span = tokenizer.encode(key.append('.').toString(), false);
-            long[] gap = filler.apply(rng.nextInt(400));
+            // mostly short gaps (dense copy signal), sometimes long ones (copying across the window)
+            long[] gap = filler.apply(rng.nextInt(4) == 0 ? rng.nextInt(600) : rng.nextInt(60));
             for (long[] piece : new long[][] {span, gap, span}) {
                 for (int i = 0; i < piece.length && n < length; i++) {
                     out[n++] = piece[i];
