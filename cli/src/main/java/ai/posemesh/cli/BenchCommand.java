@@ -9,9 +9,6 @@ import ai.posemesh.model.config.RopeParameters;
 import ai.posemesh.model.llama.Attention;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -54,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
     int repeat;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         LlamaConfig config = new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, hidden,
                 LlamaConfig.defaultIntermediateSize(hidden),
                 layers, heads, heads, hidden / heads, tokens, 1e-6, false, false, false, ByteLevelTokenizer.BOS,
@@ -82,17 +79,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        out().printf("| %d | %s | %.2f | %.0f | %d |%n", tokens, attention, best, tokens / best, peakRssMb());
+        out().printf("| %d | %s | %.2f | %.0f | %d |%n", tokens, attention, best, tokens / best, ai.posemesh.train.loop.Trainer.peakRssBytes() >> 20);
         return 0;
-    }
-
-    /** Peak resident set size of this process in MB (Linux VmHWM). */
-    static long peakRssMb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-            }
-        }
-        return -1;
     }
 }

@@ -116,9 +116,17 @@ public final class Checkpoints {
         return HexFormat.of().formatHex(digest().digest(bytes));
     }
 
-    /** Reads a checkpoint's manifest and the sha256 that identifies it. */
+    /** Reads a checkpoint's manifest. */
     public static JsonNode manifest(Path dir) {
         return ConfigJson.read(dir.resolve(MANIFEST));
+    }
+
+    /** A checkpoint already on disk, as the trainer announced it: identity, step and the numbers its manifest holds. */
+    public static ai.posemesh.train.TrainListener.Checkpoint describe(Path dir) throws IOException {
+        JsonNode m = manifest(dir);
+        return new ai.posemesh.train.TrainListener.Checkpoint(dir, m.path("step").asInt(), sha256(dir.resolve(MANIFEST)),
+                m.path("train_loss").asDouble(Double.NaN), m.path("wall_seconds").asDouble(Double.NaN),
+                m.path("peak_rss_bytes").asLong(-1), m.path("last").asBoolean(false));
     }
 
     private static MessageDigest digest() {

@@ -159,7 +159,7 @@ public final class Trainer {
             TrainListener.Checkpoint last = null;
             if (step >= spec.steps()) {
                 // nothing left: the final checkpoint exists (resume) or there is nothing to train (steps = 0)
-                return resume.isPresent() ? describe(resume.get(), true) : save(true);
+                return resume.isPresent() ? Checkpoints.describe(resume.get()) : save(true);
             }
             int accumulation = spec.batchSize() / spec.microBatch();
             long stepTokens = (long) spec.batchSize() * spec.inputLength();
@@ -332,13 +332,6 @@ public final class Trainer {
             return c;
         }
 
-        TrainListener.Checkpoint describe(Path dir, boolean last) throws IOException {
-            String sha = Checkpoints.sha256(dir.resolve(Checkpoints.MANIFEST));
-            JsonNode m = Checkpoints.manifest(dir);
-            return new TrainListener.Checkpoint(dir, m.get("step").asInt(), sha, m.get("train_loss").asDouble(),
-                    m.get("wall_seconds").asDouble(), m.get("peak_rss_bytes").asLong(), last);
-        }
-
         /** Mean loss of the last (up to) 10 steps; NaN before any step. */
         double recentLoss() {
             int n = Math.min(10, losses.size());
@@ -349,7 +342,7 @@ public final class Trainer {
     }
 
     /** Peak resident memory of this process (Linux VmHWM), or −1 where unavailable. */
-    static long peakRssBytes() {
+    public static long peakRssBytes() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {

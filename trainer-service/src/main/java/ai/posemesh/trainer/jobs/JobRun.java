@@ -12,7 +12,6 @@ import ai.posemesh.trainer.TrainerSettings;
 import ai.posemesh.trainer.kafka.TrainerRecords;
 import ai.posemesh.trainer.kafka.TrainerRecords.KafkaWriteException;
 import ai.posemesh.train.loop.Checkpoints;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,12 +171,8 @@ final class JobRun implements TrainListener {
         }
         for (Path dir : dirs) {
             if (!announced.contains(CheckpointEvents.checkpointId(jobId, dir))) {
-                JsonNode m = Checkpoints.manifest(dir);
                 LOG.infof("job %s: announcing %s, found on disk", jobId, dir);
-                onCheckpoint(new Checkpoint(dir, m.path("step").asInt(),
-                        Checkpoints.sha256(dir.resolve(Checkpoints.MANIFEST)), m.path("train_loss").asDouble(Double.NaN),
-                        m.path("wall_seconds").asDouble(Double.NaN), m.path("peak_rss_bytes").asLong(-1),
-                        m.path("last").asBoolean(false)));
+                onCheckpoint(Checkpoints.describe(dir));
             }
         }
     }
