@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             ScoreCommand.class,
+            ServeCommand.class,
             InfoCommand.class,
             BenchCommand.class,
             DataCommand.class,
@@ -38,7 +39,11 @@ public final class PoseCommand implements Runnable {
 
     public static void main(String[] args) {
         Engines.offline();
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        // generated text and file names go out as UTF-8 whatever the locale says (Java 17 follows the locale)
+        cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8),
+                true));
+        System.exit(cl.execute(args));
     }
 
     /**

@@ -12,9 +12,7 @@ import ai.posemesh.proto.trainer.v1.TrainerGrpc;
 import ai.posemesh.proto.trainer.v1.WatchJobRequest;
 import ai.posemesh.train.TrainListener;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -159,63 +157,29 @@ final class RemoteTrain {
 
     /** HOST:PORT (or any gRPC target URI) as given; a bare host gets the trainer's port 9081. */
     static String target(String endpoint) {
-        String e = endpoint.trim();
-        if (e.isEmpty()) {
-            throw new PoseCommand.CliException("--endpoint: expected HOST:PORT, got an empty string");
-        }
-        if (e.contains("://") || e.matches(".*:\\d+")) {
-            return e;
-        }
-        if (e.contains(":") && !e.endsWith("]")) {
-            throw new PoseCommand.CliException("--endpoint: expected HOST:PORT, got " + endpoint);
-        }
-        return e + ":" + DEFAULT_PORT;
+        return Grpc.target(endpoint, DEFAULT_PORT);
     }
 
     private static ManagedChannel channel(String target) {
-        try {
-            return NettyChannelBuilder.forTarget(target).usePlaintext().build();
-        } catch (IllegalArgumentException e) {
-            throw new PoseCommand.CliException("--endpoint: " + e.getMessage());
-        }
+        return Grpc.channel(target);
     }
 
     private static void close(ManagedChannel channel) {
-        channel.shutdownNow();
-        try {
-            channel.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Grpc.close(channel);
     }
 
     /**
-     * A gRPC failure as one line, {@code CODE: description}: exit 2 when the service rejected the request
-     * (INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND), 1 otherwise (UNAVAILABLE, DEADLINE_EXCEEDED, ...).
+     * A gRPC failure as one line, {@code CODE: description} ({@link Grpc#error}): exit 2 when the service rejected
+     * the request, 1 otherwise, then with where the job may still run. The trainer's ErrorInfo repeats the
+     * description's field, so it is not printed.
      */
     static PoseCommand.CliException error(StatusRuntimeException e, String target, String jobId) {
-        Status s = e.getStatus();
-        StringBuilder m = new StringBuilder(s.getCode().name());
-        String d = s.getDescription();
-        if (d != null && !d.isBlank()) {
-            m.append(": ").append(d);
+        PoseCommand.CliException c = Grpc.error(e, "trainer-service", target, false);
+        if (c.exitCode == 1 && jobId != null) {
+            return new PoseCommand.CliException(c.getMessage() + "; job " + jobId
+                    + " may still be running: follow it again with --endpoint " + target + " --job " + jobId, 1);
         }
-        Throwable cause = s.getCause();
-        if (cause != null && cause.getMessage() != null && (d == null || !d.contains(cause.getMessage()))) {
-            m.append(" (").append(cause.getMessage()).append(')');
-        }
-        int exit = switch (s.getCode()) {
-            case INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND -> PoseCommand.EXIT_BAD_INPUT;
-            default -> 1;
-        };
-        if (exit == 1) {
-            m.append("; trainer-service at ").append(target);
-            if (jobId != null) {
-                m.append("; job ").append(jobId).append(" may still be running: follow it again with --endpoint ")
-                        .append(target).append(" --job ").append(jobId);
-            }
-        }
-        return new PoseCommand.CliException(m.toString(), exit);
+        return c;
     }
 
     static TrainListener.StepStats stats(StepProgress p) {

@@ -122,9 +122,16 @@ final class ScoreCommand implements Callable<Integer> {
     }
 
     static long[] tokenize(Path modelDir, Path textFile) {
-        String text;
+        String text = readText(textFile);
+        try (TextTokenizer tok = TextTokenizer.load(modelDir)) {
+            return tok.encode(text, true);
+        }
+    }
+
+    /** A UTF-8 text file, strictly decoded; a missing, unreadable or non-UTF-8 file is a CLI error naming it. */
+    static String readText(Path textFile) {
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(textFile)))
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(textFile)))
                     .toString();
         } catch (NoSuchFileException e) {
             throw new CliException(textFile + ": file not found");
@@ -132,9 +139,6 @@ final class ScoreCommand implements Callable<Integer> {
             throw new CliException(textFile + ": is not valid UTF-8");
         } catch (IOException e) {
             throw new CliException(textFile + ": cannot be read: " + e.getMessage());
-        }
-        try (TextTokenizer tok = TextTokenizer.load(modelDir)) {
-            return tok.encode(text, true);
         }
     }
 

@@ -278,14 +278,12 @@ final class TrainCommand implements Callable<Integer> {
     /** One status line on stderr, rewritten in place on a terminal, one line per checkpoint. */
     static final class ProgressBar implements TrainListener {
         private final java.io.PrintWriter err;
-        private final boolean tty = System.console() != null;
-        private long lastPrint;
-        /** A terminal line is open (rewritten in place, no newline yet). */
-        private boolean open;
+        private final StatusLine line;
         StepStats lastStats;
 
         ProgressBar(java.io.PrintWriter err) {
             this.err = err;
+            this.line = new StatusLine(err);
         }
 
         @Override
@@ -296,21 +294,13 @@ final class TrainCommand implements Callable<Integer> {
         @Override
         public void onStep(StepStats s) {
             lastStats = s;
-            long now = System.nanoTime();
             boolean last = s.step() == s.totalSteps();
-            if (!last && now - lastPrint < (tty ? 200_000_000L : 5_000_000_000L)) {
+            if (!line.due(last)) {
                 return;
             }
-            lastPrint = now;
-            int width = 24;
-            int filled = s.totalSteps() <= 0 ? width
-                    : (int) Math.round(width * Math.min(1.0, (double) s.step() / s.totalSteps()));
-            String line = String.format("[%s%s] step %d/%d  loss %.4f  lr %.2e  %,.0f tok/s  ETA %s",
-                    "#".repeat(filled), "-".repeat(width - filled), s.step(), s.totalSteps(), s.loss(), s.lr(),
-                    s.tokensPerSecond(), eta(s.etaSeconds()));
-            err.print(tty ? "\r" + line + (last ? "\n" : "") : line + "\n");
-            open = tty && !last;
-            err.flush();
+            double done = s.totalSteps() <= 0 ? 1.0 : (double) s.step() / s.totalSteps();
+            line.show(String.format("%s step %d/%d  loss %.4f  lr %.2e  %,.0f tok/s  ETA %s", StatusLine.bar(done),
+                    s.step(), s.totalSteps(), s.loss(), s.lr(), s.tokensPerSecond(), eta(s.etaSeconds())), last);
         }
 
         @Override
@@ -322,11 +312,7 @@ final class TrainCommand implements Callable<Integer> {
 
         /** Ends the line being rewritten in place, if any, so that what follows starts on its own line. */
         void breakLine() {
-            if (open) {
-                err.println();
-                err.flush();
-                open = false;
-            }
+            line.breakLine();
         }
 
         static String eta(double seconds) {
