@@ -1,11 +1,6 @@
 package ai.posemesh.model.generate;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.posemesh.model.CheckpointException;
-import ai.posemesh.model.llama.KvCache;
 import ai.posemesh.model.llama.Llama;
 import java.util.Arrays;
 import java.util.Set;
@@ -36,38 +31,31 @@ public final class GreedyDecoder {
         int total = prompt.length + maxNew;
         long[] out = new long[maxNew];
         int n = 0;
-        try (NDManager m = model.manager().newSubManager();
-                KvCache cache = new KvCache(m, c.numLayers(), 1, c.numKvHeads(), c.headDim(), total)) {
-            NDArray last = null;
+        try (CachedSequence seq = new CachedSequence(model, total, total)) {
+            float[] logits = null;
             for (int start = 0; start < prompt.length; start += prefillChunk) {
-                int end = Math.min(start + prefillChunk, prompt.length);
-                last = step(model, m, cache, Arrays.copyOfRange(prompt, start, end), start, total);
+                logits = seq.append(prompt, start, Math.min(start + prefillChunk, prompt.length));
             }
             while (n < maxNew) {
-                long next = last.argMax().getLong();
-                last.close();
+                long next = argmax(logits);
                 out[n++] = next;
                 if (stopIds.contains(next) || n == maxNew) {
                     break;
                 }
-                last = step(model, m, cache, new long[] {next}, prompt.length + n - 1, total);
+                logits = seq.append(new long[] {next}, 0, 1);
             }
         }
         return Arrays.copyOf(out, n);
     }
 
-    /** Runs a chunk through the model and returns the logits of its last position, [V]. */
-    private static NDArray step(Llama model, NDManager m, KvCache cache, long[] ids, int firstPos, int ropeLength) {
-        try (NDManager s = m.newSubManager()) {
-            long[] pos = new long[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                pos[i] = firstPos + i;
+    /** The index of the largest value, the first one on ties (as torch.argmax). */
+    public static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
             }
-            NDArray hidden = model.forward(s.create(ids, new Shape(1, ids.length)),
-                    s.create(pos, new Shape(1, ids.length)), cache, ropeLength);
-            NDArray logits = model.logits(hidden.get(new NDIndex("0, -1"))); // [V]
-            logits.attach(m);
-            return logits;
         }
+        return best;
     }
 }

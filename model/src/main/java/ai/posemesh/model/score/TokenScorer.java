@@ -1,6 +1,7 @@
 package ai.posemesh.model.score;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -9,6 +10,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.llama.KvCache;
 import ai.posemesh.model.llama.Llama;
+import java.util.Arrays;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * Exact token log-probabilities: {@code logprobs[i] = ln p(ids[i+1] | ids[0..i])}.
@@ -43,6 +48,17 @@ public final class TokenScorer {
 
     private TokenScorer() {}
 
+    /**
+     * Consecutive targets, as {@link #stream} delivers them: target {@code t} is {@code ids[t+1]} given the tokens
+     * before it (in its window, for sliding windows). {@code greedy[i]}: the target is the most likely token there.
+     * {@code topIds}/{@code topLogprobs} hold the k most likely tokens per target, best first (null when k = 0).
+     */
+    public record Block(int firstTarget, float[] logprobs, boolean[] greedy, int[][] topIds, float[][] topLogprobs) {
+        public int size() {
+            return logprobs.length;
+        }
+    }
+
     /** Scores with positions 0..N−1. */
     public static Result score(Llama model, long[] ids, Options opts) {
         return score(model, ids, null, opts);
@@ -54,26 +70,12 @@ public final class TokenScorer {
      */
     public static Result score(Llama model, long[] ids, long[] positions, Options opts) {
         validate(model, ids, positions, opts);
-        double[] lp;
-        if (opts.window() <= 0 || opts.window() >= ids.length) {
-            lp = logprobs(model, ids, positions != null ? positions : range(0, ids.length), opts);
-        } else {
-            lp = new double[ids.length - 1];
-            int prevEnd = 0;
-            for (int begin = 0; ; begin += opts.stride()) {
-                int end = Math.min(begin + opts.window(), ids.length);
-                long[] window = java.util.Arrays.copyOfRange(ids, begin, end);
-                double[] w = logprobs(model, window, range(0, window.length), opts);
-                // score tokens t in [max(prevEnd, begin+1), end): predicted from ids[begin..t-1]
-                for (int t = Math.max(prevEnd, begin + 1); t < end; t++) {
-                    lp[t - 1] = w[t - begin - 1];
-                }
-                prevEnd = end;
-                if (end == ids.length) {
-                    break;
-                }
+        double[] lp = new double[ids.length - 1];
+        run(model, ids, positions, opts, 0, () -> false, b -> {
+            for (int i = 0; i < b.size(); i++) {
+                lp[b.firstTarget() + i] = b.logprobs()[i];
             }
-        }
+        });
         double nll = 0;
         for (double v : lp) {
             nll -= v;
@@ -81,50 +83,111 @@ public final class TokenScorer {
         return new Result(ids.length, nll, lp.length, lp);
     }
 
+    /**
+     * The same numbers as {@link #score}, delivered to {@code sink} in target order a block at a time (at most one
+     * prefill chunk's targets), so nothing of size tokens × anything is kept. {@code cancelled} is checked before
+     * every forward chunk; when it answers true the call ends with a {@link CancellationException}.
+     *
+     * @param topK also find the k most likely tokens per target (0 = no)
+     */
+    public static void stream(Llama model, long[] ids, Options opts, int topK, BooleanSupplier cancelled,
+            Consumer<Block> sink) {
+        validate(model, ids, null, opts);
+        if (topK < 0 || topK > model.config().vocabSize()) {
+            throw new CheckpointException(null, "topK", "must be in [0, vocab_size], got " + topK);
+        }
+        run(model, ids, null, opts, topK, cancelled, sink);
+    }
+
+    private static void run(Llama model, long[] ids, long[] positions, Options opts, int topK,
+            BooleanSupplier cancelled, Consumer<Block> sink) {
+        if (opts.window() <= 0 || opts.window() >= ids.length) {
+            Targets all = new Targets(0, 0, topK, cancelled, sink);
+            logprobs(model, ids, positions != null ? positions : range(0, ids.length), opts, all);
+            return;
+        }
+        int prevEnd = 0;
+        for (int begin = 0; ; begin += opts.stride()) {
+            int end = Math.min(begin + opts.window(), ids.length);
+            long[] window = Arrays.copyOfRange(ids, begin, end);
+            // score tokens t in [max(prevEnd, begin+1), end): predicted from ids[begin..t-1]
+            int firstLocal = Math.max(prevEnd, begin + 1) - begin - 1;
+            logprobs(model, window, range(0, window.length), opts,
+                    new Targets(begin, firstLocal, topK, cancelled, sink));
+            prevEnd = end;
+            if (end == ids.length) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Where one context's targets go: local target r (ids[r+1] of the context) is global target {@code offset + r};
+     * targets before {@code firstLocal} are not wanted (a sliding window's overlap) and never computed.
+     */
+    private record Targets(int offset, int firstLocal, int topK, BooleanSupplier cancelled, Consumer<Block> sink) {}
+
     /** ln p(ids[i+1] | ids[0..i]) for one context, in chunks of {@code opts.prefillChunk()} tokens. */
-    static double[] logprobs(Llama model, long[] ids, long[] positions, Options opts) {
+    private static void logprobs(Llama model, long[] ids, long[] positions, Options opts, Targets targets) {
         int n = ids.length;
-        double[] out = new double[n - 1];
         int ropeLength = (int) (max(positions) + 1);
         var c = model.config();
         try (NDManager m = model.manager().newSubManager()) {
             KvCache cache = n > opts.prefillChunk()
                     ? new KvCache(m, c.numLayers(), 1, c.numKvHeads(), c.headDim(), n) : null;
             for (int start = 0; start < n; start += opts.prefillChunk()) {
+                if (targets.cancelled().getAsBoolean()) {
+                    throw new CancellationException("scoring cancelled after " + start + " of " + n + " tokens");
+                }
                 int end = Math.min(start + opts.prefillChunk(), n);
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray x = m.create(java.util.Arrays.copyOfRange(ids, start, end), new Shape(1, end - start));
-                    NDArray p = m.create(java.util.Arrays.copyOfRange(positions, start, end),
-                            new Shape(1, end - start));
+                    NDArray x = m.create(Arrays.copyOfRange(ids, start, end), new Shape(1, end - start));
+                    NDArray p = m.create(Arrays.copyOfRange(positions, start, end), new Shape(1, end - start));
                     NDArray hidden = model.forward(x, p, cache, ropeLength).squeeze(0); // [C, D]
-                    pick(model, hidden, ids, start, end, out, opts.logitsBudgetFloats());
+                    pick(model, hidden, ids, start, end, opts.logitsBudgetFloats(), targets);
                 }
             }
-            if (cache != null) {
-                cache.close();
-            }
         }
-        return out;
     }
 
-    /** Fills out[i] for i in [start, min(end, n−1)) from hidden rows, a bounded block of logits at a time. */
-    private static void pick(Llama model, NDArray hidden, long[] ids, int start, int end, double[] out, long budget) {
+    /** Delivers the wanted targets among hidden rows [start, end), a bounded block of logits at a time. */
+    private static void pick(Llama model, NDArray hidden, long[] ids, int start, int end, long budget,
+            Targets targets) {
         int vocab = model.config().vocabSize();
         int last = Math.min(end, ids.length - 1); // the final token predicts nothing we can score
         int rows = (int) Math.max(1, budget / vocab);
-        for (int r0 = start; r0 < last; r0 += rows) {
+        for (int r0 = Math.max(start, targets.firstLocal()); r0 < last; r0 += rows) {
             int r1 = Math.min(r0 + rows, last);
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 NDArray h = hidden.get(new NDIndex("{}:{}", r0 - start, r1 - start)); // [r, D]
                 NDArray lsm = model.logits(h).logSoftmax(-1); // [r, V]
-                long[] targets = java.util.Arrays.copyOfRange(ids, r0 + 1, r1 + 1);
-                NDArray idx = hidden.getManager().create(targets, new Shape(r1 - r0, 1));
+                long[] want = Arrays.copyOfRange(ids, r0 + 1, r1 + 1);
+                NDArray idx = hidden.getManager().create(want, new Shape(r1 - r0, 1));
                 float[] v = lsm.gather(idx, 1).toType(DataType.FLOAT32, false).toFloatArray();
+                long[] best = lsm.argMax(1).toLongArray();
+                boolean[] greedy = new boolean[v.length];
                 for (int i = 0; i < v.length; i++) {
-                    out[r0 + i] = v[i];
+                    greedy[i] = best[i] == want[i];
                 }
+                int[][] topIds = null;
+                float[][] topLp = null;
+                if (targets.topK() > 0) {
+                    NDList top = lsm.topK(targets.topK(), 1, true, true); // values, indices: [r, k] each
+                    float[] tv = top.get(0).toFloatArray();
+                    long[] ti = top.get(1).toLongArray();
+                    int k = targets.topK();
+                    topIds = new int[v.length][k];
+                    topLp = new float[v.length][k];
+                    for (int i = 0; i < v.length; i++) {
+                        for (int j = 0; j < k; j++) {
+                            topIds[i][j] = (int) ti[i * k + j];
+                            topLp[i][j] = tv[i * k + j];
+                        }
+                    }
+                }
+                targets.sink().accept(new Block(targets.offset() + r0, v, greedy, topIds, topLp));
             }
         }
     }

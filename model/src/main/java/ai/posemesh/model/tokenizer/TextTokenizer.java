@@ -46,6 +46,11 @@ public final class TextTokenizer implements AutoCloseable {
         return e.getIds();
     }
 
+    /** Each token of {@code text} as the tokenizer prints it (e.g. "Ġthe"), aligned with {@link #encode}'s ids. */
+    public String[] tokens(String text, boolean addSpecialTokens) {
+        return tokenizer.encode(text, addSpecialTokens, false).getTokens();
+    }
+
     public String decode(long[] ids, boolean skipSpecialTokens) {
         return tokenizer.decode(ids, skipSpecialTokens);
     }

@@ -10,7 +10,9 @@ import ai.posemesh.model.Engines;
 import ai.posemesh.model.TinyModels;
 import ai.posemesh.model.config.RopeParameters;
 import ai.posemesh.model.llama.Llama;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,6 +108,41 @@ class TokenScorerTest {
         double[] skipped = TokenScorer.score(model, ids, skip, TokenScorer.Options.onePass()).tokenLogprobs();
         assertClose(Arrays.copyOf(plain, 19), Arrays.copyOf(skipped, 19), 1e-6); // before the jump: identical
         assertTrue(Math.abs(plain[30] - skipped[30]) > 1e-5, "positions after the jump must matter");
+    }
+
+    @Test
+    void streamDeliversTheSameNumbersInOrderWithGreedyFlagsAndTopK() {
+        long[] ids = TinyModels.ids(120, 9);
+        for (TokenScorer.Options opts : new TokenScorer.Options[] {TokenScorer.Options.onePass().withPrefillChunk(50),
+            TokenScorer.Options.sliding(40, 15).withPrefillChunk(16)}) {
+            double[] want = TokenScorer.score(model, ids, opts).tokenLogprobs();
+            List<TokenScorer.Block> blocks = new ArrayList<>();
+            TokenScorer.stream(model, ids, opts, 3, () -> false, blocks::add);
+            int next = 0;
+            for (TokenScorer.Block b : blocks) {
+                assertEquals(next, b.firstTarget(), "blocks are consecutive");
+                for (int i = 0; i < b.size(); i++) {
+                    int t = b.firstTarget() + i;
+                    assertEquals(want[t], b.logprobs()[i], 0, "target " + t);
+                    assertEquals(b.topLogprobs()[i][0] >= b.topLogprobs()[i][1], true);
+                    // greedy iff the target is the top-1 token; its logprob is the top-1 logprob
+                    assertEquals(b.topIds()[i][0] == ids[t + 1], b.greedy()[i], "target " + t);
+                    assertTrue(b.logprobs()[i] <= b.topLogprobs()[i][0] + 1e-6);
+                }
+                next += b.size();
+            }
+            assertEquals(ids.length - 1, next);
+        }
+    }
+
+    @Test
+    void streamStopsWhenCancelled() {
+        long[] ids = TinyModels.ids(100, 10);
+        int[] delivered = {0};
+        assertThrows(java.util.concurrent.CancellationException.class, () -> TokenScorer.stream(model, ids,
+                TokenScorer.Options.onePass().withPrefillChunk(10), 0, () -> delivered[0] >= 20,
+                b -> delivered[0] += b.size()));
+        assertEquals(20, delivered[0], "stopped before the third chunk");
     }
 
     @Test

@@ -1,0 +1,105 @@
+package ai.posemesh.serve.registry;
+
+import ai.posemesh.model.config.LlamaConfig;
+import ai.posemesh.model.llama.Llama;
+import ai.posemesh.model.tokenizer.TextTokenizer;
+import java.nio.file.Path;
+
+/**
+ * A model the registry serves: weights, tokenizer (null when the directory has no tokenizer.json: token ids only) and
+ * where it came from. Counts the requests running on it, so unloading can wait for them.
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final String name;
+    private final Path dir;
+    private final Llama llama;
+    private final TextTokenizer tokenizer;
+    private final String manifestSha256;
+    private int running;
+
+    LoadedModel(String name, Path dir, Llama llama, TextTokenizer tokenizer, String manifestSha256) {
+        this.name = name;
+        this.dir = dir;
+        this.llama = llama;
+        this.tokenizer = tokenizer;
+        this.manifestSha256 = manifestSha256;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The directory as a file:// URI. */
+    public String uri() {
+        return dir.toUri().toString();
+    }
+
+    public Llama llama() {
+        return llama;
+    }
+
+    public LlamaConfig config() {
+        return llama.config();
+    }
+
+    /** Null when the model has no tokenizer.json. */
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** sha256 of manifest.json, or "" when the directory has none. */
+    public String manifestSha256() {
+        return manifestSha256;
+    }
+
+    /** The longest prompt + generation, and the longest one-pass score: max_position_embeddings. */
+    public int maxContext() {
+        return config().maxPositionEmbeddings();
+    }
+
+    /** The pre-training window: rope original_max_position_embeddings, else max_position_embeddings. */
+    public int baseContext() {
+        return config().originalMaxPositionEmbeddings();
+    }
+
+    public int vocabSize() {
+        return config().vocabSize();
+    }
+
+    synchronized int running() {
+        return running;
+    }
+
+    synchronized void retain() {
+        running++;
+    }
+
+    synchronized void release() {
+        running--;
+        notifyAll();
+    }
+
+    synchronized void awaitIdle() throws InterruptedException {
+        while (running > 0) {
+            wait();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        llama.close();
+    }
+
+    @Override
+    public String toString() {
+        return "model '" + name + "'";
+    }
+}
