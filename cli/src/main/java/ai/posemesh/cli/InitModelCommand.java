@@ -8,7 +8,9 @@ import ai.posemesh.model.config.LlamaConfig;
 import ai.posemesh.model.config.RopeParameters;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
+import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
+import ai.posemesh.model.tokenizer.TokenizerFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -87,6 +89,11 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 or bfloat16 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "A tokenizer.json to use (with <s> and </s> special tokens; the vocabulary size follows "
+                    + "it). Default: the byte-level tokenizer (259 ids).")
+    Path tokenizer;
+
     @Option(names = "--seed", defaultValue = "0", description = "Initialisation seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -104,11 +111,19 @@ final class InitModelCommand implements Callable<Integer> {
             case "bfloat16", "bf16" -> DataType.BFLOAT16;
             default -> throw new CliException("--dtype: expected float32 or bfloat16, got '" + dtype + "'");
         };
-        LlamaConfig config = config();
+        TokenizerFiles.Specials vocab = tokenizer == null
+                ? new TokenizerFiles.Specials(ByteLevelTokenizer.VOCAB_SIZE, ByteLevelTokenizer.BOS,
+                        ByteLevelTokenizer.EOS, ByteLevelTokenizer.PAD)
+                : inspectTokenizer();
+        LlamaConfig config = config(vocab);
         try (NDManager m = Engines.newManager();
                 Llama model = Llama.random(config, seed, initStd, m.newSubManager())) {
             HfCheckpoint.save(model, out, type);
-            ByteLevelTokenizer.write(out, maxPos);
+            if (tokenizer == null) {
+                ByteLevelTokenizer.write(out, maxPos);
+            } else {
+                TokenizerFiles.install(tokenizer, out, maxPos);
+            }
             out().printf("wrote %s: %,d parameters, %d layers, d=%d, rope %s%s, max_position_embeddings %d%n",
                     out, model.parameterCount(), layers, hidden, config.rope().type(),
                     ropeFactor == null ? "" : " x" + ropeFactor, maxPos);
@@ -116,7 +131,18 @@ final class InitModelCommand implements Callable<Integer> {
         return 0;
     }
 
-    LlamaConfig config() {
+    private TokenizerFiles.Specials inspectTokenizer() {
+        if (!Files.isRegularFile(tokenizer)) {
+            throw new CliException("--tokenizer " + tokenizer + ": file not found");
+        }
+        try {
+            return TokenizerFiles.inspect(tokenizer);
+        } catch (CheckpointException e) {
+            throw new CliException("--tokenizer " + e.getMessage());
+        }
+    }
+
+    LlamaConfig config(TokenizerFiles.Specials vocab) {
         for (int[] v : new int[][] {{layers}, {hidden}, {heads}, {maxPos}}) {
             if (v[0] <= 0) {
                 throw new CliException("--layers, --hidden, --heads and --max-pos must be positive");
@@ -149,9 +175,9 @@ final class InitModelCommand implements Callable<Integer> {
         }
         ropeParams.forEach((k, v) -> extra.put(k, parseValue(v)));
         RopeParameters rope = RopeParameters.of(ropeType, ropeTheta, extra);
-        return new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, hidden, ff, layers, heads, kv, hd, maxPos, rmsNormEps,
-                tie, false, false, ByteLevelTokenizer.BOS, new int[] {ByteLevelTokenizer.EOS},
-                ByteLevelTokenizer.PAD, "float32", rope);
+        return new LlamaConfig(vocab.vocabSize(), hidden, ff, layers, heads, kv, hd, maxPos, rmsNormEps,
+                tie, false, false, vocab.bos(), new int[] {vocab.eos()}, vocab.pad() >= 0 ? vocab.pad() : null,
+                "float32", rope);
     }
 
     private static Object parseValue(String v) {

@@ -92,16 +92,7 @@ public final class ByteLevelTokenizer {
         model.putArray("merges");
         ConfigJson.write(dir.resolve("tokenizer.json"), root);
 
-        ObjectNode cfg = ConfigJson.MAPPER.createObjectNode();
-        cfg.put("tokenizer_class", "PreTrainedTokenizerFast");
-        cfg.put("bos_token", "<s>");
-        cfg.put("eos_token", "</s>");
-        cfg.put("pad_token", "<pad>");
-        cfg.put("add_bos_token", true);
-        cfg.put("add_eos_token", false);
-        cfg.put("model_max_length", modelMaxLength);
-        cfg.put("clean_up_tokenization_spaces", false);
-        ConfigJson.write(dir.resolve("tokenizer_config.json"), cfg);
+        TokenizerFiles.writeConfig(dir, true, modelMaxLength);
     }
 
     private static ObjectNode byteLevel() {

@@ -34,9 +34,14 @@ public final class RetrievalExamples {
     static final int MAX_FACTS = 16;
 
     private final TextTokenizer tokenizer;
+    /** Tokens of a long fact plus its question under this tokenizer (≈75 byte-level, ≈25 with a small BPE). */
+    private final int pairTokens;
 
     public RetrievalExamples(TextTokenizer tokenizer) {
         this.tokenizer = tokenizer;
+        String[] t = TEMPLATES[2];
+        this.pairTokens = tokenizer.encode(String.format(t[0], "Ximena", 99_999), false).length
+                + tokenizer.encode(String.format(t[1], "Ximena", 99_999), false).length;
     }
 
     /**
@@ -80,9 +85,8 @@ public final class RetrievalExamples {
      * in shuffled order, each followed by filler.
      */
     long[] facts(int length, long bos, SplittableRandom rng, Function<Integer, long[]> filler) {
-        // a fact and its question take ~20–45 tokens each with a byte-level tokenizer: at most ~4/5 of the window, so
-        // answers (the copying signal) are dense
-        int facts = 1 + rng.nextInt(Math.max(1, Math.min(MAX_FACTS, length / 96)));
+        // facts and questions fill at most ~4/5 of the window, so answers (the copying signal) are dense
+        int facts = 1 + rng.nextInt(Math.max(1, Math.min(MAX_FACTS, length * 4 / 5 / pairTokens)));
         List<long[]> factTokens = new ArrayList<>();
         List<long[]> questionTokens = new ArrayList<>();
         List<Integer> usedNames = new ArrayList<>();
