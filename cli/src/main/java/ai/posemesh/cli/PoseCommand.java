@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             ScoreCommand.class,
             ServeCommand.class,
+            GenerateCommand.class,
             InfoCommand.class,
             BenchCommand.class,
             DataCommand.class,

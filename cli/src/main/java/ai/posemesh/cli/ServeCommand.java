@@ -129,6 +129,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         c.add("-Dai.djl.offline=true");
         c.add("-DOPT_OUT_TRACKING=true");
+        // DJL warns about CUDA on every CPU machine (./pose silences the same logger for the CLI)
+        c.add("-Dquarkus.log.category.\"ai.djl.util.cuda.CudaUtils\".level=ERROR");
         c.add("-jar");
         c.add(jar.toString());
         return c;
