@@ -86,7 +86,8 @@ ok "over-length upload: $(tail -n 1 "$W/huge.err")"
 # a text the service stops reading early (it cuts an upload off once it has more characters than 64 x the context)
 head -c 1200000 /dev/zero | tr '\0' b >"$W/giant.txt"
 gen giant --prompt-file "$W/giant.txt" --max-new-tokens 16
-expect giant 2 "uploading the prompt (1,200,000 bytes of text) in 5 chunks" "pose generate: error: "
+expect giant 2 "uploading the prompt (1,200,000 bytes of text) in 5 chunks" "pose generate: error: OUT_OF_RANGE: " \
+  "; reason CONTEXT_LENGTH_EXCEEDED " " max_context=8192" " prompt_tokens_is_lower_bound=true"
 ok "over-length upload, cut off early: $(tail -n 1 "$W/giant.err")"
 
 # Ctrl-C: 4,902 of the 5,000-token budget, cancelled while decoding; then a request for 102 more must be admitted

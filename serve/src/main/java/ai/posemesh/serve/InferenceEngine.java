@@ -124,8 +124,8 @@ public final class InferenceEngine {
         }
         if (o.window() > m.maxContext()) {
             throw new InferenceException(Reason.INVALID_WINDOW, "window: " + o.window() + " > max_context "
-                    + m.maxContext() + " of " + m, Map.of(InferenceException.FIELD, "window", "max_context",
-                            m.maxContext()));
+                    + m.maxContext() + " of " + m, InferenceException.meta(InferenceException.FIELD, "window",
+                            "max_context", m.maxContext()));
         }
         if (o.stride() < 1 || o.stride() >= o.window()) {
             throw InferenceException.field(Reason.INVALID_WINDOW, "stride", "must be in [1, window) so every token is "
@@ -161,7 +161,7 @@ public final class InferenceEngine {
     }
 
     private static Map<String, Object> contextMetadata(LoadedModel m, int prompt, int maxNew) {
-        return Map.of("prompt_tokens", prompt, "max_new_tokens", maxNew, "max_context", m.maxContext(),
-                "model", m.name());
+        return InferenceException.meta("prompt_tokens", prompt, "max_new_tokens", maxNew, "max_context",
+                m.maxContext(), "model", m.name());
     }
 }

@@ -8,6 +8,8 @@ import java.util.Map;
  * A request the engine refuses, typed so an adapter can map it without parsing text: a {@link Reason} (the
  * google.rpc.ErrorInfo reason of inference.proto, which fixes the {@link Kind}), a message a person can act on, and
  * metadata (e.g. prompt_tokens, max_new_tokens, max_context; {@code field} names the request field at fault).
+ * Metadata keeps the order its keys were given in (build it with {@link #meta}, not {@code Map.of}, whose iteration
+ * order changes from one JVM run to the next), so the ErrorInfo a client prints reads the same every time.
  */
 public class InferenceException extends RuntimeException {
 
@@ -51,6 +53,7 @@ public class InferenceException extends RuntimeException {
         this(reason, message, metadata, null);
     }
 
+    /** @param metadata copied in its iteration order: pass a {@link #meta} map (or another ordered map) */
     public InferenceException(Reason reason, String message, Map<String, ?> metadata, Throwable cause) {
         super(message, cause);
         this.reason = reason;
@@ -59,9 +62,27 @@ public class InferenceException extends RuntimeException {
         this.metadata = Collections.unmodifiableMap(m);
     }
 
+    /**
+     * Insertion-ordered metadata from alternating keys and values ({@code meta("prompt_tokens", 9001, "max_context",
+     * 8192)}); values are kept as given and printed with {@link String#valueOf}.
+     */
+    public static Map<String, Object> meta(Object... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("metadata needs key, value pairs, got " + keysAndValues.length
+                    + " items");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            if (m.put((String) keysAndValues[i], keysAndValues[i + 1]) != null) {
+                throw new IllegalArgumentException("duplicate metadata key " + keysAndValues[i]);
+            }
+        }
+        return m;
+    }
+
     /** An INVALID_ARGUMENT-class error about one request field: the message is "field: problem". */
     public static InferenceException field(Reason reason, String field, String problem) {
-        return new InferenceException(reason, field + ": " + problem, Map.of(FIELD, field));
+        return new InferenceException(reason, field + ": " + problem, meta(FIELD, field));
     }
 
     public Reason reason() {

@@ -2,7 +2,6 @@ package ai.posemesh.serve;
 
 import ai.posemesh.serve.InferenceException.Reason;
 import ai.posemesh.serve.registry.LoadedModel;
-import java.util.Map;
 
 /** Turns a {@link Prompt} into checked token ids for a model, naming the request field on error. */
 final class Tokens {
@@ -49,13 +48,14 @@ final class Tokens {
             if (ids[i] < 0 || ids[i] >= vocab) {
                 throw new InferenceException(Reason.TOKEN_OUT_OF_VOCABULARY, field + "[" + i + "]: token id " + ids[i]
                         + " is outside the vocabulary [0, " + vocab + ") of " + model,
-                        Map.of(InferenceException.FIELD, field, "index", i, "token_id", ids[i], "vocab_size", vocab));
+                        InferenceException.meta(InferenceException.FIELD, field, "index", i, "token_id", ids[i],
+                                "vocab_size", vocab));
             }
         }
     }
 
     private static InferenceException empty(String field) {
         return new InferenceException(Reason.EMPTY_PROMPT, field + ": is empty; send text or token ids (to start "
-                + "from BOS alone, send its id as tokens)", Map.of(InferenceException.FIELD, field));
+                + "from BOS alone, send its id as tokens)", InferenceException.meta(InferenceException.FIELD, field));
     }
 }

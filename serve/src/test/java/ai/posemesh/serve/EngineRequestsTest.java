@@ -189,9 +189,61 @@ class EngineRequestsTest {
         tooLong.appendIds(new long[200]);
         InferenceException e = refused(Reason.CONTEXT_LENGTH_EXCEEDED, () -> tooLong.appendIds(new long[60]));
         assertEquals("260", e.metadata().get("prompt_tokens"));
+        assertEquals(List.of("prompt_tokens", "max_new_tokens", "max_context", "model", PromptUpload.LOWER_BOUND),
+                List.copyOf(e.metadata().keySet()));
+        assertEquals("true", e.metadata().get(PromptUpload.LOWER_BOUND));
         refused(Reason.EMPTY_PROMPT, () -> engine.startUpload("tiny", s, true).finish());
         refused(Reason.MODEL_NOT_FOUND, () -> engine.startUpload("nope", s, true));
         refused(Reason.INVALID_SAMPLING, () -> engine.startUpload("tiny", SamplingParams.greedy(0), true));
+    }
+
+    @Test
+    void uploadedTextBeyondTheContextIsContextLengthExceeded() {
+        // max_context 256 holds at most 256 × 64 = 16384 characters; the refusal comes before the upload ends
+        PromptUpload up = engine.startUpload("tiny", SamplingParams.greedy(5), true);
+        up.appendText("x".repeat(16_000));
+        up.appendText("y".repeat(384)); // exactly at the bound: still held
+        InferenceException e = refused(Reason.CONTEXT_LENGTH_EXCEEDED, () -> up.appendText("z".repeat(116)));
+        assertEquals(Kind.OUT_OF_RANGE, e.kind());
+        assertEquals(null, e.field(), "no request field is at fault: the prompt is too long");
+        assertEquals(List.of("prompt_tokens", "max_new_tokens", "max_context", "model", PromptUpload.LOWER_BOUND,
+                "prompt_chars"), List.copyOf(e.metadata().keySet()));
+        assertEquals("258", e.metadata().get("prompt_tokens"), "ceil(16500 / 64), a lower bound");
+        assertEquals("5", e.metadata().get("max_new_tokens"));
+        assertEquals("256", e.metadata().get("max_context"));
+        assertEquals("tiny", e.metadata().get("model"));
+        assertEquals("true", e.metadata().get(PromptUpload.LOWER_BOUND));
+        assertEquals("16500", e.metadata().get("prompt_chars"));
+        assertTrue(e.getMessage().contains("at least 258 tokens") && e.getMessage().contains("max_context 256"),
+                e.getMessage());
+    }
+
+    @Test
+    void errorMetadataKeepsItsOrder() {
+        // Map.of iterates in an order that changes between JVM runs; ErrorInfo metadata must read the same each time
+        InferenceException e = refused(Reason.CONTEXT_LENGTH_EXCEEDED,
+                () -> generate(Prompt.ids(new long[250]), SamplingParams.greedy(10)));
+        assertEquals(List.of("prompt_tokens", "max_new_tokens", "max_context", "model"),
+                List.copyOf(e.metadata().keySet()));
+        assertEquals(List.of("250", "10", "256", "tiny"), List.copyOf(e.metadata().values()));
+        e = refused(Reason.TOKEN_OUT_OF_VOCABULARY, () -> generate(Prompt.ids(new long[] {1, 999}),
+                SamplingParams.greedy(1)));
+        assertEquals(List.of(InferenceException.FIELD, "index", "token_id", "vocab_size"),
+                List.copyOf(e.metadata().keySet()));
+        e = refused(Reason.TOKEN_BUDGET_EXHAUSTED, () -> new TokenBudget(10).reserve(11, "x"));
+        assertEquals(List.of("requested_tokens", "budget_tokens", "in_use_tokens"),
+                List.copyOf(e.metadata().keySet()));
+        e = refused(Reason.MODEL_NOT_FOUND, () -> engine.startUpload("nope", SamplingParams.greedy(1), true));
+        assertEquals(List.of("model", "loaded"), List.copyOf(e.metadata().keySet()));
+        e = refused(Reason.INVALID_WINDOW, () -> engine.prepareScore("tiny", Prompt.ids(TinyCheckpoints.ids(300, 4)),
+                ScoreOptions.sliding(512, 64)));
+        assertEquals(List.of(InferenceException.FIELD, "max_context"), List.copyOf(e.metadata().keySet()));
+
+        Map<String, Object> m = InferenceException.meta("z", 1, "a", 2, "m", null);
+        assertEquals(List.of("z", "a", "m"), List.copyOf(m.keySet()));
+        assertEquals("null", new InferenceException(Reason.INVALID_REQUEST, "x", m).metadata().get("m"));
+        assertThrows(IllegalArgumentException.class, () -> InferenceException.meta("a", 1, "b"));
+        assertThrows(IllegalArgumentException.class, () -> InferenceException.meta("a", 1, "a", 2));
     }
 
     @Test

@@ -2,7 +2,6 @@ package ai.posemesh.serve.admission;
 
 import ai.posemesh.serve.InferenceException;
 import ai.posemesh.serve.InferenceException.Reason;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -35,7 +34,7 @@ public final class TokenBudget {
                             + " or ask for fewer tokens";
             throw new InferenceException(Reason.TOKEN_BUDGET_EXHAUSTED,
                     "the request needs " + tokens + " tokens (" + what + ") but " + why,
-                    Map.of("requested_tokens", tokens, "budget_tokens", capacity, "in_use_tokens", inUse));
+                    InferenceException.meta("requested_tokens", tokens, "budget_tokens", capacity, "in_use_tokens", inUse));
         }
         inUse += tokens;
         return new Reservation(tokens);

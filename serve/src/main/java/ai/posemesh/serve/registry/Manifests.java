@@ -79,7 +79,7 @@ public final class Manifests {
 
     private static InferenceException mismatch(String message, String file, String expected, String actual) {
         return new InferenceException(Reason.MANIFEST_MISMATCH, message,
-                Map.of("file", file, "expected_sha256", expected, "actual_sha256", actual));
+                InferenceException.meta("file", file, "expected_sha256", expected, "actual_sha256", actual));
     }
 
     static String sha256File(Path file) {
@@ -92,7 +92,7 @@ public final class Manifests {
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
             throw new InferenceException(Reason.CHECKPOINT_UNREADABLE, file + ": cannot be read: " + e.getMessage(),
-                    Map.of("file", file.toString()), e);
+                    InferenceException.meta("file", file.toString()), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

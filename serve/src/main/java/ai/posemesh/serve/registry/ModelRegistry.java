@@ -68,7 +68,7 @@ public final class ModelRegistry implements AutoCloseable {
         synchronized (this) {
             if (models.containsKey(n) || loading.contains(n)) {
                 throw new InferenceException(Reason.MODEL_ALREADY_LOADED, "a model named '" + n + "' is already "
-                        + "loaded; unload it first or choose another name", Map.of("model", n));
+                        + "loaded; unload it first or choose another name", InferenceException.meta("model", n));
             }
             loading.add(n);
         }
@@ -90,7 +90,7 @@ public final class ModelRegistry implements AutoCloseable {
     private LoadedModel read(String name, Path dir, String expectedSha) {
         if (!Files.isDirectory(dir)) {
             throw new InferenceException(Reason.CHECKPOINT_UNREADABLE, dir + ": " + (Files.exists(dir)
-                    ? "is not a directory" : "model directory not found"), Map.of("uri", dir.toUri()));
+                    ? "is not a directory" : "model directory not found"), InferenceException.meta("uri", dir.toUri()));
         }
         String sha = expectedSha.isEmpty() ? Manifests.sha256(dir) : Manifests.verify(dir, expectedSha);
         Llama llama = null;
@@ -137,7 +137,7 @@ public final class ModelRegistry implements AutoCloseable {
         if (name == null || name.isBlank()) {
             if (models.isEmpty()) {
                 throw new InferenceException(Reason.NO_MODEL_LOADED,
-                        "no model is loaded yet; load one with LoadModel (or wait for start-up loading)", Map.of());
+                        "no model is loaded yet; load one with LoadModel (or wait for start-up loading)", InferenceException.meta());
             }
             return models.values().iterator().next();
         }
@@ -145,7 +145,7 @@ public final class ModelRegistry implements AutoCloseable {
         if (m == null) {
             throw new InferenceException(Reason.MODEL_NOT_FOUND, "no model named '" + name + "' is loaded (loaded: "
                     + (models.isEmpty() ? "none" : String.join(", ", models.keySet())) + ")",
-                    Map.of("model", name, "loaded", String.join(",", models.keySet())));
+                    InferenceException.meta("model", name, "loaded", String.join(",", models.keySet())));
         }
         return m;
     }
