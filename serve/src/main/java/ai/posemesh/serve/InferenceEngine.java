@@ -151,7 +151,8 @@ public final class InferenceEngine {
         return new Tokenized(ids, m.tokenizer().tokens(text, addSpecialTokens));
     }
 
-    static void checkContext(LoadedModel m, int promptTokens, int maxNew) {
+    /** @throws InferenceException CONTEXT_LENGTH_EXCEEDED when prompt + max_new_tokens exceed the model's context */
+    public static void checkContext(LoadedModel m, int promptTokens, int maxNew) {
         if (promptTokens + (long) maxNew > m.maxContext()) {
             throw new InferenceException(Reason.CONTEXT_LENGTH_EXCEEDED, "prompt has " + promptTokens
                     + " tokens + max_new_tokens " + maxNew + " = " + (promptTokens + (long) maxNew) + " > max_context "

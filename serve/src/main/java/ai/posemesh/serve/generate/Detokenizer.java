@@ -8,7 +8,7 @@ import java.util.Arrays;
  * before it (so tokenizers that drop a leading space see their context), and its text is released only once it no
  * longer ends in an incomplete UTF-8 sequence (U+FFFD). Special tokens decode to nothing.
  */
-final class Detokenizer {
+public final class Detokenizer {
 
     /** Tokens held back waiting for a character to complete before the text is released anyway (4 bytes + slack). */
     private static final int MAX_PENDING = 8;
@@ -20,12 +20,12 @@ final class Detokenizer {
     private int readOffset;
 
     /** @param tokenizer null for a model without one: every text is empty */
-    Detokenizer(TextTokenizer tokenizer) {
+    public Detokenizer(TextTokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 
     /** Adds a token; returns the text it completes (often empty while a multi-byte character is incomplete). */
-    String push(long id) {
+    public String push(long id) {
         if (n == ids.length) {
             ids = Arrays.copyOf(ids, n * 2);
         }
@@ -34,7 +34,7 @@ final class Detokenizer {
     }
 
     /** Whatever is still held back (an incomplete character decodes as U+FFFD). */
-    String flush() {
+    public String flush() {
         return release(true);
     }
 

@@ -61,6 +61,7 @@ public final class Generation implements AutoCloseable {
         Detokenizer detok = new Detokenizer(model.tokenizer());
         StopMatcher stops = new StopMatcher(params.stop());
         int[] eos = model.config().eosTokenIds();
+        int top = listener.topLogprobs();
         Timings time = new Timings(preparedNanos);
         try (CachedSequence seq = new CachedSequence(model.llama(), total, total)) {
             listener.onPrefill(0, prompt.length);
@@ -78,6 +79,10 @@ public final class Generation implements AutoCloseable {
             for (int n = 1; ; n++) {
                 int id = sampler.next(logits);
                 double lp = Sampler.logprob(logits, id);
+                if (top > 0) {
+                    int[] ids = Sampler.top(logits, top);
+                    listener.onTopLogprobs(ids, Sampler.logprobs(logits, ids));
+                }
                 boolean isEos = !params.ignoreEos() && contains(eos, id);
                 boolean last = isEos || n == params.maxNewTokens();
                 String text = detok.push(id) + (last ? detok.flush() : "");

@@ -13,5 +13,17 @@ public interface GenerationListener {
      */
     void onToken(int id, String text, double logprob);
 
+    /** Alternatives wanted with each token (0, the default: none); more than the vocabulary gives the vocabulary. */
+    default int topLogprobs() {
+        return 0;
+    }
+
+    /**
+     * With {@link #topLogprobs()} k > 0, called just before each {@link #onToken}: the k most likely tokens at that
+     * step, most likely first (ties: lower id first), with log-probabilities under the unmodified distribution computed
+     * exactly as {@code onToken}'s, so the chosen token's entry, when it is among them, equals its logprob.
+     */
+    default void onTopLogprobs(int[] ids, double[] logprobs) {}
+
     void onFinal(GenerationResult result);
 }

@@ -91,11 +91,26 @@ final class Sampler {
 
     /** ln softmax(logits)[id], in double: the token's log-probability before temperature, top-k and top-p. */
     static double logprob(float[] logits, int id) {
+        return logprobs(logits, new int[] {id})[0];
+    }
+
+    /** {@link #logprob} of several ids, with the normalizer computed once (the same arithmetic, the same numbers). */
+    static double[] logprobs(float[] logits, int[] ids) {
         double max = logits[GreedyDecoder.argmax(logits)];
         double z = 0;
         for (float l : logits) {
             z += Math.exp(l - max);
         }
-        return logits[id] - max - Math.log(z);
+        double logZ = Math.log(z);
+        double[] out = new double[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = logits[ids[i]] - max - logZ;
+        }
+        return out;
+    }
+
+    /** The k most likely token ids (k capped at the vocabulary), most likely first, lower id first on ties. */
+    static int[] top(float[] logits, int k) {
+        return java.util.Arrays.copyOf(byLogitDescending(logits), Math.min(k, logits.length));
     }
 }

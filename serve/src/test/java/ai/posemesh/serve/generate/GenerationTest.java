@@ -86,6 +86,49 @@ class GenerationTest {
     }
 
     @Test
+    void alternativesComeWithEachTokenAndIncludeTheGreedyChoiceExactly() {
+        long[] prompt = TinyCheckpoints.ids(20, 7);
+        List<int[]> topIds = new java.util.ArrayList<>();
+        List<double[]> topLps = new java.util.ArrayList<>();
+        Collector c = new Collector();
+        GenerationListener withTop = new GenerationListener() {
+            @Override
+            public int topLogprobs() {
+                return 3;
+            }
+
+            @Override
+            public void onTopLogprobs(int[] ids, double[] logprobs) {
+                assertEquals(topIds.size(), c.ids.size(), "alternatives come before their token");
+                topIds.add(ids);
+                topLps.add(logprobs);
+            }
+
+            @Override
+            public void onToken(int id, String text, double logprob) {
+                c.onToken(id, text, logprob);
+            }
+
+            @Override
+            public void onFinal(GenerationResult result) {
+                c.onFinal(result);
+            }
+        };
+        try (Generation g = engine.prepareGeneration("tiny", Prompt.ids(prompt), SamplingParams.greedy(12))) {
+            g.run(withTop, new Cancellation());
+        }
+        assertEquals(c.ids.size(), topIds.size());
+        for (int i = 0; i < c.ids.size(); i++) {
+            assertEquals(3, topIds.get(i).length);
+            assertEquals(c.ids.get(i).intValue(), topIds.get(i)[0], "greedy picks the most likely");
+            assertEquals(c.logprobs.get(i), topLps.get(i)[0], 0.0, "the same number, not merely close");
+            assertTrue(topLps.get(i)[0] >= topLps.get(i)[1] && topLps.get(i)[1] >= topLps.get(i)[2]);
+        }
+        // without asking, the plain listener sees the same tokens
+        assertEquals(c.ids, generate("tiny", Prompt.ids(prompt), SamplingParams.greedy(12)).ids);
+    }
+
+    @Test
     void seededSamplingIsReproducibleAndTopK1IsGreedy() {
         Prompt p = Prompt.ids(TinyCheckpoints.ids(30, 3));
         SamplingParams s = SamplingParams.defaults().withSampling(1.0, 0, 1.0, 42L);
