@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Time one forward pass of a random byte-level LLaMA over N tokens and report the process's peak RSS "
-                    + "(VmHWM). Run one length per process so the peak belongs to that length.",
+                    + "(VmHWM). Run one length per process so the peak belongs to that length. For prefill and "
+                    + "decode through the inference engine, see bench-generate.",
             "Prints one markdown table row: | tokens | attention | forward s (best of --repeat) | tokens/s | peak RSS MB |"
         })
 final class BenchCommand implements Callable<Integer> {
@@ -79,7 +80,12 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        out().printf("| %d | %s | %.2f | %.0f | %d |%n", tokens, attention, best, tokens / best, ai.posemesh.train.loop.Trainer.peakRssBytes() >> 20);
+        out().printf("| %d | %s | %.2f | %.0f | %d |%n", tokens, attention, best, tokens / best, peakRssMb());
         return 0;
+    }
+
+    /** The process's peak resident set (VmHWM) in MiB: JVM heap, libtorch and everything else, as the OS sees it. */
+    static long peakRssMb() {
+        return ai.posemesh.train.loop.Trainer.peakRssBytes() >> 20;
     }
 }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             InfoCommand.class,
             BenchCommand.class,
+            BenchGenerateCommand.class,
             DataCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -101,6 +101,21 @@ class PoseCommandTest {
         assertTrue(run("score", "--model", dir.toString()).code() != 0, "missing input option is a usage error");
     }
 
+    @Test
+    void benchGeneratePrintsOneRow() throws Exception {
+        Path dir = tinyModel();
+        Run r = run("bench-generate", "--model", dir.toString(), "--prompt-tokens", "200", "--new-tokens", "8",
+                "--prefill-chunk", "64", "--warmup-tokens", "0");
+        assertEquals(0, r.code(), r.err());
+        // | prompt tokens | prefill s | prefill tok/s | time to first token s | decode tok/s | KV cache MB | peak RSS MB |
+        // KV cache: 2 · 2 layers · 2 kv heads · head_dim 16 · 4 bytes · (200 + 8) tokens = 0.1 MB
+        assertTrue(r.out().matches("\\| 200 \\| \\d+\\.\\d\\d \\| \\d+ \\| \\d+\\.\\d\\d \\| \\d+\\.\\d \\| 0\\.1 "
+                + "\\| \\d+ \\|\\R"), r.out());
+        assertError(run("bench-generate", "--model", dir.toString(), "--prompt-tokens", "510", "--new-tokens", "8"),
+                "max_position_embeddings 512 < 510 prompt + 8 new tokens", "--max-pos");
+        assertError(run("bench-generate", "--model", tmp.resolve("nope").toString()), "model directory not found");
+    }
+
     static void assertError(Run r, String... mentions) {
         assertEquals(PoseCommand.EXIT_BAD_INPUT, r.code(), r.out() + r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace for bad input: " + r.err());
