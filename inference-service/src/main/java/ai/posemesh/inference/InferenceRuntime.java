@@ -16,7 +16,7 @@ import jakarta.inject.Inject;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -45,7 +45,7 @@ public class InferenceRuntime {
 
     private ModelRegistry registry;
     private InferenceEngine engine;
-    private ExecutorService workers;
+    private ThreadPoolExecutor workers;
     private ExecutorService control;
     private volatile String startupError;
     private final Set<Cancellation> active = ConcurrentHashMap.newKeySet();
@@ -54,7 +54,8 @@ public class InferenceRuntime {
         registry = new ModelRegistry();
         engine = new InferenceEngine(registry, new TokenBudget(config.tokenBudget()), config.prefillChunk());
         int n = config.workers().orElse(Runtime.getRuntime().availableProcessors());
-        workers = Executors.newFixedThreadPool(n, threads("posemesh-infer"));
+        workers = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                threads("posemesh-infer"));
         control = new ThreadPoolExecutor(0, MAX_CONTROL_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 threads("posemesh-control"));
         registry.onChange(this::updateHealth);
@@ -109,6 +110,11 @@ public class InferenceRuntime {
 
     public ExecutorService workers() {
         return workers;
+    }
+
+    /** Admitted requests waiting for a worker. */
+    public int queuedRequests() {
+        return workers == null ? 0 : workers.getQueue().size();
     }
 
     public ExecutorService control() {

@@ -1,6 +1,7 @@
 package ai.posemesh.inference.grpc;
 
 import ai.posemesh.inference.InferenceRuntime;
+import ai.posemesh.inference.metrics.InferenceMetrics;
 import ai.posemesh.proto.inference.v1.CountTokensRequest;
 import ai.posemesh.proto.inference.v1.CountTokensResponse;
 import ai.posemesh.proto.inference.v1.GenerateRequest;
@@ -48,6 +49,9 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
 
     @Inject
     InferenceRuntime runtime;
+
+    @Inject
+    InferenceMetrics metrics;
 
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> observer) {
@@ -125,22 +129,27 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
     }
 
     private Consumer<Generation> generation(ResponseStream<GenerateResponse> stream) {
-        return g -> g.run(new GenerationListener() {
-            @Override
-            public void onPrefill(int done, int total) {
-                stream.send(Messages.prefill(done, total));
-            }
+        return g -> {
+            String model = g.model().name();
+            metrics.admitted("generate", model, g.promptTokens());
+            g.run(new GenerationListener() {
+                @Override
+                public void onPrefill(int done, int total) {
+                    stream.send(Messages.prefill(done, total));
+                }
 
-            @Override
-            public void onToken(int id, String text, double logprob) {
-                stream.send(Messages.token(id, text, logprob));
-            }
+                @Override
+                public void onToken(int id, String text, double logprob) {
+                    stream.send(Messages.token(id, text, logprob));
+                }
 
-            @Override
-            public void onFinal(GenerationResult result) {
-                stream.send(Messages.fin(result));
-            }
-        }, stream.cancellation());
+                @Override
+                public void onFinal(GenerationResult result) {
+                    metrics.generation(model, result);
+                    stream.send(Messages.fin(result));
+                }
+            }, stream.cancellation());
+        };
     }
 
     @Override
@@ -148,7 +157,10 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
         ResponseStream<ScoreResponse> stream = new ResponseStream<>(observer, runtime.active());
         admit(stream, () -> runtime.engine().prepareScore(request.getModel(), Messages.prompt(request.getInput()),
                 Messages.scoreOptions(request)),
-                s -> s.run(chunk -> stream.send(Messages.score(chunk)), stream.cancellation()));
+                s -> {
+                    metrics.admitted("score", s.model().name(), s.tokens());
+                    s.run(chunk -> stream.send(Messages.score(chunk)), stream.cancellation());
+                });
     }
 
     /** Prepares (checks, tokenizes, admits) on a control thread, then runs on a worker. */
