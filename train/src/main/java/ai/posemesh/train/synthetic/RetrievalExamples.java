@@ -28,6 +28,8 @@ public final class RetrievalExamples {
         // verbatim repeats teach plain copying (an induction head): the phrase recurs and the number follows
         {" The ticket of %s reads %d. ", " Once more: the ticket of %s reads %d. "},
         {" Badge of %s: %d. ", " As noted, badge of %s: %d. "},
+        {" The door code of %s is %d. ", " Again, the door code of %s is %d. "},
+        {" The room of %s is number %d. ", " To repeat: the room of %s is number %d. "},
     };
 
     /** Most facts per window; each window holds 1..MAX_FACTS facts and as many questions. */
@@ -69,8 +71,10 @@ public final class RetrievalExamples {
                 key.append((char) ('a' + rng.nextInt(26)));
             }
             long[] span = tokenizer.encode(key.append('.').toString(), false);
-            // mostly short gaps (dense copy signal), sometimes long ones (copying across the window)
-            long[] gap = filler.apply(rng.nextInt(4) == 0 ? rng.nextInt(600) : rng.nextInt(60));
+            // mostly short gaps (dense copy signal), sometimes long ones (copying across the window); a gap is at
+            // most half the window, so the second copy fits
+            long[] gap = filler.apply(rng.nextInt(4) == 0 ? rng.nextInt(Math.max(1, length / 2))
+                    : rng.nextInt(Math.max(1, Math.min(60, length / 8))));
             for (long[] piece : new long[][] {span, gap, span}) {
                 for (int i = 0; i < piece.length && n < length; i++) {
                     out[n++] = piece[i];
