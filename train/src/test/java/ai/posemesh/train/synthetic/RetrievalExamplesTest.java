@@ -25,7 +25,8 @@ class RetrievalExamplesTest {
             long[] filler = tok.encode("lorem ipsum dolor sit amet ".repeat(100), false);
             Pattern fact = Pattern.compile("(\\w+)'s secret number is (\\d+)\\.|the code for (\\w+) is (\\d+)\\."
                     + "|The locker of (\\w+) has the number (\\d+)\\.|(\\w+) was born in the year (\\d+)\\."
-                    + "|The ticket of (\\w+) reads (\\d+)\\.|Badge of (\\w+): (\\d+)\\.");
+                    + "|The ticket of (\\w+) reads (\\d+)\\.|Badge of (\\w+): (\\d+)\\."
+                    + "|The door code of (\\w+) is (\\d+)\\.|The room of (\\w+) is number (\\d+)\\.");
             for (int seed = 0; seed < 50; seed++) {
                 long[] w = ex.facts(512, 256, new SplittableRandom(seed), n -> java.util.Arrays.copyOf(filler, n));
                 assertEquals(512, w.length);
@@ -37,7 +38,7 @@ class RetrievalExamplesTest {
                     facts++;
                     String name = null;
                     String number = null;
-                    for (int g = 1; g <= 12; g += 2) {
+                    for (int g = 1; g <= 16; g += 2) {
                         if (m.group(g) != null) {
                             name = m.group(g);
                             number = m.group(g + 1);
