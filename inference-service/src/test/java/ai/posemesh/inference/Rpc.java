@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.posemesh.proto.inference.v1.Final;
+
 import ai.posemesh.proto.inference.v1.GenerateResponse;
 import ai.posemesh.proto.inference.v1.Prompt;
 import ai.posemesh.proto.inference.v1.TokenIds;
+import ai.posemesh.serve.admission.TokenBudget;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
@@ -17,12 +19,22 @@ import io.grpc.protobuf.StatusProto;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.function.Executable;
 
 /** Helpers for the tests' gRPC calls: prompts, collected streams, error details. */
 public final class Rpc {
 
     private Rpc() {}
+
+    /** Waits (up to 10 s) until the budget holds exactly {@code tokens}, then asserts it. */
+    public static void awaitReserved(TokenBudget budget, long tokens, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (budget.inUse() != tokens && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(tokens, budget.inUse(), what);
+    }
 
     public static Prompt ids(long[] ids) {
         TokenIds.Builder t = TokenIds.newBuilder();

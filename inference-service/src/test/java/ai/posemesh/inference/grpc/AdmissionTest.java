@@ -50,11 +50,7 @@ class AdmissionTest {
     }
 
     void awaitBudgetFree() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (inUse() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, inUse(), "the slot is freed");
+        Rpc.awaitReserved(runtime.engine().budget(), 0, "the slot is freed");
     }
 
     @Test

@@ -66,11 +66,7 @@ class CompletionsAdmissionTest {
     }
 
     void awaitBudgetFree() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (inUse() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, inUse(), "the slot is freed");
+        Rpc.awaitReserved(runtime.engine().budget(), 0, "the slot is freed");
     }
 
     @Test
@@ -112,11 +108,7 @@ class CompletionsAdmissionTest {
                 .POST(HttpRequest.BodyPublishers.ofString(big(200_000).toString())).build();
         CompletableFuture<HttpResponse<String>> r = HttpClient.newHttpClient().sendAsync(req,
                 HttpResponse.BodyHandlers.ofString());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (inUse() != 200_010 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(200_010, inUse(), "admitted and generating");
+        Rpc.awaitReserved(runtime.engine().budget(), 200_010, "admitted and generating");
         ExecutionException e = assertThrows(ExecutionException.class, () -> r.get(30, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof HttpTimeoutException, e.toString());
         awaitBudgetFree();
