@@ -2,7 +2,10 @@ package ai.posemesh.train.synthetic;
 
 import ai.posemesh.model.tokenizer.TextTokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 
@@ -46,14 +49,148 @@ public final class RetrievalExamples {
                 + tokenizer.encode(String.format(t[1], "Ximena", 99_999), false).length;
     }
 
+    /** Ways a keyed value is stated ({@link #keyed}): the key phrase, one of these, then the number. */
+    static final String[] LINKS = {" is", " was", " reads", " equals", ":", " =", " stands at", " comes to",
+        " totals", " has the value"};
+
     /**
-     * A synthetic window of exactly {@code length} tokens: half the time facts and questions ({@link #facts}), half
-     * the time verbatim repeats ({@link #repeats}).
+     * A synthetic window of exactly {@code length} tokens: a quarter of the time facts and questions about people
+     * ({@link #facts}), a quarter verbatim repeats ({@link #repeats}), half keyed values under phrases taken from
+     * the corpus ({@link #keyed}).
      *
      * @param filler gives a run of corpus tokens of (at least) the requested length
      */
     public long[] build(int length, long bos, SplittableRandom rng, Function<Integer, long[]> filler) {
-        return rng.nextBoolean() ? facts(length, bos, rng, filler) : repeats(length, bos, rng, filler);
+        return switch (rng.nextInt(4)) {
+            case 0 -> facts(length, bos, rng, filler);
+            case 1 -> repeats(length, bos, rng, filler);
+            default -> keyed(length, bos, rng, filler);
+        };
+    }
+
+    /**
+     * Keyed values: BOS, then 1–4 statements "{phrase}{link} N." whose key phrase is a run of 1–4 words from the
+     * corpus (so a fixed template cannot be memorised), each restated verbatim later in the window, where N can only
+     * be found by matching the whole phrase and link to their first occurrence. In between, distractors defeat
+     * shortcuts: half the time the phrase is mentioned with a different continuation (matching its last word alone
+     * picks the wrong token), half the time another phrase takes the same link with a word for its value (matching
+     * the link alone picks a word), and a quarter of the windows use a short corpus span repeated as their filler
+     * (repetitive text, where copying the recent period is the wrong answer at a restatement).
+     */
+    long[] keyed(int length, long bos, SplittableRandom rng, Function<Integer, long[]> corpus) {
+        Function<Integer, long[]> filler = rng.nextInt(4) == 0 ? periodic(corpus.apply(8 + rng.nextInt(33))) : corpus;
+        int entries = 1 + rng.nextInt(Math.max(1, Math.min(4, length * 2 / (5 * pairTokens))));
+        List<long[]> statements = new ArrayList<>();
+        List<long[]> between = new ArrayList<>();
+        List<long[]> restatements = new ArrayList<>();
+        for (int i = 0; i < entries; i++) {
+            String phrase = phrase(rng, corpus, 4, true);
+            String link = LINKS[rng.nextInt(LINKS.length)];
+            String stated = phrase + link + " " + (1 + rng.nextInt(99_999)) + ".";
+            statements.add(tokenizer.encode(lead(rng) + stated + " ", false));
+            restatements.add(tokenizer.encode(lead(rng) + stated + " ", false));
+            if (rng.nextBoolean()) {
+                between.add(tokenizer.encode(lead(rng) + phrase, false));
+            }
+            if (rng.nextBoolean()) {
+                String other = phrase(rng, corpus, 3, true) + link + " " + phrase(rng, corpus, 1, false) + ".";
+                between.add(tokenizer.encode(lead(rng) + other + " ", false));
+            }
+        }
+        // layout: the statements in order, the distractors and then the restatements each shuffled, filler between
+        Collections.shuffle(between, new Random(rng.nextLong()));
+        Collections.shuffle(restatements, new Random(rng.nextLong()));
+        List<long[]> pieces = new ArrayList<>(statements);
+        pieces.addAll(between);
+        pieces.addAll(restatements);
+        return layout(length, bos, pieces, rng, filler);
+    }
+
+    /**
+     * BOS, then the pieces in order with corpus filler before, between and after them: the filler budget (what the
+     * pieces leave of the window) is split into pieces+1 gaps at random. Exactly {@code length} tokens; a piece that
+     * does not fit is cut at the window's end.
+     */
+    private static long[] layout(int length, long bos, List<long[]> pieces, SplittableRandom rng,
+            Function<Integer, long[]> filler) {
+        int fixed = 1 + pieces.stream().mapToInt(p -> p.length).sum();
+        int fillerBudget = Math.max(0, length - fixed);
+        int[] cuts = new int[pieces.size()];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = rng.nextInt(fillerBudget + 1);
+        }
+        Arrays.sort(cuts);
+        long[] out = new long[length];
+        int n = 0;
+        out[n++] = bos;
+        int prev = 0;
+        for (int i = 0; i <= pieces.size() && n < length; i++) {
+            int upTo = i < cuts.length ? cuts[i] : fillerBudget;
+            n = append(out, n, filler.apply(upTo - prev), upTo - prev);
+            prev = upTo;
+            if (i < pieces.size()) {
+                n = append(out, n, pieces.get(i), pieces.get(i).length);
+            }
+        }
+        while (n < length) { // only when the pieces alone overflow: pad with filler
+            n = append(out, n, filler.apply(length - n), length - n);
+        }
+        return out;
+    }
+
+    /** Filler that repeats one span over and over, from where the last call stopped. */
+    private static Function<Integer, long[]> periodic(long[] span) {
+        int[] at = {0};
+        return n -> {
+            long[] out = new long[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = span[at[0]++ % span.length];
+            }
+            return out;
+        };
+    }
+
+    /**
+     * What precedes a statement: a space, or a line break (then the phrase's first token is spelled without its
+     * leading space, so the statement and its restatement can differ in that token, as text lines do).
+     */
+    private static String lead(SplittableRandom rng) {
+        return switch (rng.nextInt(4)) {
+            case 0 -> "\n";
+            case 1 -> "\n\n";
+            default -> " ";
+        };
+    }
+
+    /** A key phrase: "The ", "the " or nothing (if {@code head}), then 1–{@code maxWords} consecutive words. */
+    private String phrase(SplittableRandom rng, Function<Integer, long[]> corpus, int maxWords, boolean head) {
+        int k = 1 + rng.nextInt(maxWords);
+        String start = !head ? "" : switch (rng.nextInt(3)) {
+            case 0 -> "The ";
+            case 1 -> "the ";
+            default -> "";
+        };
+        for (int attempt = 0; attempt < 20; attempt++) {
+            List<String> words = new ArrayList<>();
+            for (String w : tokenizer.decode(corpus.apply(40), true).split("[^A-Za-z]+")) {
+                if (w.length() >= 2) { // letters only, so a phrase never holds a number
+                    words.add(w);
+                }
+            }
+            if (words.size() >= k + 2) {
+                int from = 1 + rng.nextInt(words.size() - k - 1); // skip the first word: it may be cut
+                return start + String.join(" ", words.subList(from, from + k));
+            }
+        }
+        return start + "value of " + NAMES[rng.nextInt(NAMES.length)];
+    }
+
+    /** Copies up to {@code count} tokens of {@code piece} into {@code out} at {@code n}; returns the new end. */
+    private static int append(long[] out, int n, long[] piece, int count) {
+        for (int i = 0; i < count && i < piece.length && n < out.length; i++) {
+            out[n++] = piece[i];
+        }
+        return n;
     }
 
     /**
@@ -76,9 +213,7 @@ public final class RetrievalExamples {
             long[] gap = filler.apply(rng.nextInt(4) == 0 ? rng.nextInt(Math.max(1, length / 2))
                     : rng.nextInt(Math.max(1, Math.min(60, length / 8))));
             for (long[] piece : new long[][] {span, gap, span}) {
-                for (int i = 0; i < piece.length && n < length; i++) {
-                    out[n++] = piece[i];
-                }
+                n = append(out, n, piece, piece.length);
             }
         }
         return out;
@@ -102,46 +237,14 @@ public final class RetrievalExamples {
             usedNames.add(name);
             String[] t = TEMPLATES[rng.nextInt(TEMPLATES.length)];
             int value = 1 + rng.nextInt(99_999);
-            factTokens.add(tokenizer.encode(String.format(t[0], NAMES[name], value), false));
-            questionTokens.add(tokenizer.encode(String.format(t[1], NAMES[name], value), false));
+            // every template starts with a space; a line break may take its place
+            factTokens.add(tokenizer.encode(lead(rng) + String.format(t[0], NAMES[name], value).substring(1), false));
+            questionTokens.add(tokenizer.encode(lead(rng) + String.format(t[1], NAMES[name], value).substring(1),
+                    false));
         }
-        java.util.Collections.shuffle(questionTokens, new java.util.Random(rng.nextLong()));
-        int fixed = 1;
-        for (int i = 0; i < facts; i++) {
-            fixed += factTokens.get(i).length + questionTokens.get(i).length;
-        }
-        int fillerBudget = Math.max(0, length - fixed);
-        // split the filler budget into 2·facts+1 gaps at random
-        int gaps = 2 * facts + 1;
-        int[] cuts = new int[gaps - 1];
-        for (int i = 0; i < cuts.length; i++) {
-            cuts[i] = rng.nextInt(fillerBudget + 1);
-        }
-        java.util.Arrays.sort(cuts);
-        long[] out = new long[length];
-        int n = 0;
-        out[n++] = bos;
-        int prev = 0;
-        for (int g = 0; g < gaps && n < length; g++) {
-            int gap = (g < cuts.length ? cuts[g] : fillerBudget) - prev;
-            prev = g < cuts.length ? cuts[g] : fillerBudget;
-            long[] f = filler.apply(gap);
-            for (int i = 0; i < gap && n < length; i++) {
-                out[n++] = f[i];
-            }
-            long[] piece = g < facts ? factTokens.get(g) : g < 2 * facts ? questionTokens.get(g - facts) : null;
-            if (piece != null) {
-                for (int i = 0; i < piece.length && n < length; i++) {
-                    out[n++] = piece[i];
-                }
-            }
-        }
-        while (n < length) { // only when the facts alone overflow: pad with filler
-            long[] f = filler.apply(length - n);
-            for (int i = 0; n < length; i++) {
-                out[n++] = f[i];
-            }
-        }
-        return out;
+        Collections.shuffle(questionTokens, new Random(rng.nextLong()));
+        List<long[]> pieces = new ArrayList<>(factTokens);
+        pieces.addAll(questionTokens);
+        return layout(length, bos, pieces, rng, filler);
     }
 }

@@ -71,6 +71,39 @@ class RetrievalExamplesTest {
                 seen.forEach((k, v) -> assertTrue(v % 2 == 0 || k.equals(last), text));
                 assertTrue(seen.values().stream().anyMatch(v -> v == 2), "a span and its repeat: " + text);
             }
+            // keyed windows: every number is stated and later restated after the same phrase and link
+            Pattern number = Pattern.compile("(\\d+)\\. ");
+            int restated = 0;
+            for (int seed = 0; seed < 50; seed++) {
+                long[] w = ex.keyed(256, 256, new SplittableRandom(seed), n -> java.util.Arrays.copyOf(filler, n));
+                assertEquals(256, w.length);
+                assertEquals(256, w[0]);
+                String text = tok.decode(java.util.Arrays.copyOfRange(w, 1, w.length), true);
+                java.util.Map<String, java.util.List<Integer>> at = new java.util.HashMap<>();
+                Matcher m = number.matcher(text);
+                while (m.find()) {
+                    at.computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>()).add(m.start());
+                }
+                assertTrue(!at.isEmpty(), text);
+                for (var e : at.entrySet()) {
+                    assertTrue(e.getValue().size() <= 2, text);
+                    if (e.getValue().size() == 2) {
+                        restated++;
+                        // the same phrase and link lead to both: what precedes them agrees on a word and a link
+                        String a = text.substring(0, e.getValue().get(0));
+                        String b = text.substring(0, e.getValue().get(1));
+                        int common = 0;
+                        while (common < a.length() && common < b.length()
+                                && a.charAt(a.length() - 1 - common) == b.charAt(b.length() - 1 - common)) {
+                            common++;
+                        }
+                        String shared = a.substring(a.length() - common);
+                        assertTrue(java.util.Arrays.stream(RetrievalExamples.LINKS)
+                                .anyMatch(l -> shared.matches("(?s).*[A-Za-z]{2}" + Pattern.quote(l) + " ")), shared);
+                    }
+                }
+            }
+            assertTrue(restated >= 50, "statements restated: " + restated);
         }
     }
 }
