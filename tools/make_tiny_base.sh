@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pre-trains posemesh's tiny base with posemesh's own trainer, the way it was made: a 4-layer d=256
 # LLaMA (4.2 M parameters) with a 2048-token digit-split BPE, at a 256-token window, on the `general` corpus family
-# with synthetic retrieval windows mixed in. ≈75 min on 2 idle CPU cores. Needs `./pose data fetch --family general`.
+# with synthetic retrieval windows mixed in. ≈100 min on 2 idle CPU cores. Needs `./pose data fetch --family general`.
 #
 #   ./tools/make_tiny_base.sh [WORK_DIR]        # default WORK_DIR: .pose/tiny-base
 #
@@ -9,9 +9,15 @@
 # (its LR schedule is that of a 1500-step run). Stage 2 (only retrieval windows: facts and verbatim repeats over
 # corpus filler, batch 8 — many small steps) is where copying ("induction") appears, between steps 1250 and 1750.
 # Stage 3 continues it with the two verbatim-cue templates that state a value after "is" (added after stage 2 ran).
-# Stage 1 ran before the repeat-gap change of commit ab5bb80 (its gaps went up to 600 tokens) and stage 2 before the
-# two templates existed, so a rerun with today's code sees slightly different retrieval windows in those stages.
-# Otherwise examples depend only on (seed, step), so a rerun sees the same data; float sums on another CPU may differ slightly.
+# Stage 4 is where retrieval generalises beyond the training templates (passkey within the window goes from 0/50 to
+# most trials): half its windows are keyed values under phrases taken from the corpus, stated after a space or a
+# line break, with distractors (the phrase mentioned again, another phrase with the same link and a word value,
+# repetitive filler) — see RetrievalExamples.keyed.
+# Stages 1–3 ran with earlier versions of RetrievalExamples (stage 1 before the repeat-gap change of commit ab5bb80,
+# stage 2 before the two verbatim-cue templates, all three before keyed windows and line-break leads, commit ad01b41),
+# so a rerun of those stages with today's code sees different retrieval windows; stage 4 ran with today's code.
+# Examples depend only on (seed, step), so a rerun of stage 4 sees the same data; float sums on another CPU may differ
+# slightly.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 W="${1:-$ROOT/.pose/tiny-base}"
@@ -41,4 +47,7 @@ fi
 "$POSE" train --base "$W/s2/checkpoint-003000" "${common[@]}" --batch 8 --micro-batch 8 --seed 4 \
     --retrieval-mix 1.0 --steps 1500 --checkpoint-every 250 --out "$W/s3"
 
-"$POSE" eval passkey --model "$W/s3/checkpoint-001500" --lengths 128,256 --trials 50
+"$POSE" train --base "$W/s3/checkpoint-001500" "${common[@]}" --batch 8 --micro-batch 8 --seed 5 \
+    --retrieval-mix 1.0 --steps 2500 --checkpoint-every 250 --out "$W/s4"
+
+"$POSE" eval passkey --model "$W/s4/checkpoint-002500" --lengths 128,256 --trials 50

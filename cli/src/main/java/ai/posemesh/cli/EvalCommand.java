@@ -6,7 +6,16 @@ import ai.posemesh.model.Engines;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.tokenizer.TextTokenizer;
+import ai.posemesh.model.config.ConfigJson;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +42,7 @@ final class EvalCommand implements Runnable {
             description = {
                 "The PoSE paper's passkey retrieval test: a 1-50000 key hidden at a random depth in filler text, "
                         + "greedy 10 new tokens, pass if the first number generated is the key.",
-                "Prints one markdown row per length: | length | filler units | trials | accuracy |"
+                "Prints one markdown row per length: | length | filler units | trials | passed | accuracy |"
             })
     static final class Passkey implements Callable<Integer> {
 
@@ -49,28 +58,66 @@ final class EvalCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "0", description = "Seed for keys and depths (default: ${DEFAULT-VALUE}).")
         long seed;
 
+        @Option(names = "--trials-out", paramLabel = "FILE",
+                description = "Also write every trial as a JSON line: length, key, depth (filler units before the "
+                        + "key), filler units, the generated text, passed.")
+        Path trialsOut;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             var out = spec.commandLine().getOut();
             try (NDManager m = Engines.newManager();
                     Llama llama = HfCheckpoint.load(model, m);
                     TextTokenizer tok = TextTokenizer.load(model)) {
                 PasskeyEval eval = new PasskeyEval(llama, tok);
-                out.println("| length | filler units | trials | accuracy |");
-                out.println("|---|---|---|---|");
-                for (int l : lengths) {
+                for (int l : lengths) { // every length is checked before the first trial runs
                     if (eval.fillerUnits(l) < 0) {
                         throw new PoseCommand.CliException("--lengths: " + l + " tokens cannot hold the passkey prompt");
                     }
-                    PasskeyEval.LengthResult r = eval.run(l, trials, seed, null);
-                    out.printf("| %d | %d | %d | %.2f |%n", l, r.fillerUnits(), r.trials(), r.accuracy());
+                }
+                if (trialsOut != null) {
+                    write(""); // starts the file empty, and fails now rather than after the trials
+                }
+                out.println("| length | filler units | trials | passed | accuracy |");
+                out.println("|---|---|---|---|---|");
+                List<PasskeyEval.Trial> log = new ArrayList<>();
+                for (int l : lengths) {
+                    PasskeyEval.LengthResult r = eval.run(l, trials, seed, log);
+                    out.printf("| %d | %d | %d | %d | %.2f |%n", l, r.fillerUnits(), r.trials(), r.passed(),
+                            r.accuracy());
                     out.flush();
+                    if (trialsOut != null) {
+                        write(trialLines(log, r.fillerUnits()), StandardOpenOption.APPEND);
+                    }
+                    log.clear();
                 }
             }
             return 0;
+        }
+
+        private static final ObjectWriter LINE = ConfigJson.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+
+        /** One length's trials as JSON lines. */
+        private static String trialLines(List<PasskeyEval.Trial> log, int fillerUnits) throws IOException {
+            StringBuilder lines = new StringBuilder();
+            for (PasskeyEval.Trial t : log) {
+                ObjectNode j = ConfigJson.MAPPER.createObjectNode();
+                j.put("length", t.length()).put("key", t.key()).put("depth_units", t.depthUnits())
+                        .put("filler_units", fillerUnits).put("answer", t.answer()).put("passed", t.passed());
+                lines.append(LINE.writeValueAsString(j)).append('\n');
+            }
+            return lines.toString();
+        }
+
+        private void write(String text, StandardOpenOption... options) {
+            try {
+                Files.writeString(trialsOut, text, options);
+            } catch (IOException e) {
+                throw new PoseCommand.CliException("--trials-out: cannot write " + trialsOut + ": " + e);
+            }
         }
     }
 }
