@@ -3,12 +3,10 @@ package ai.posemesh.cli;
 import ai.djl.ndarray.NDManager;
 import ai.posemesh.evaluation.passkey.PasskeyEval;
 import ai.posemesh.model.Engines;
+import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.tokenizer.TextTokenizer;
-import ai.posemesh.model.config.ConfigJson;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,8 +96,6 @@ final class EvalCommand implements Runnable {
             return 0;
         }
 
-        private static final ObjectWriter LINE = ConfigJson.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
-
         /** One length's trials as JSON lines. */
         private static String trialLines(List<PasskeyEval.Trial> log, int fillerUnits) throws IOException {
             StringBuilder lines = new StringBuilder();
@@ -107,7 +103,7 @@ final class EvalCommand implements Runnable {
                 ObjectNode j = ConfigJson.MAPPER.createObjectNode();
                 j.put("length", t.length()).put("key", t.key()).put("depth_units", t.depthUnits())
                         .put("filler_units", fillerUnits).put("answer", t.answer()).put("passed", t.passed());
-                lines.append(LINE.writeValueAsString(j)).append('\n');
+                lines.append(ConfigJson.ONE_LINE.writeValueAsString(j)).append('\n');
             }
             return lines.toString();
         }

@@ -94,8 +94,7 @@ final class ScoreCommand implements Callable<Integer> {
             for (double v : r.tokenLogprobs()) {
                 lp.add(v);
             }
-            out().println(ConfigJson.MAPPER.writer().without(
-                    com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
+            out().println(ConfigJson.ONE_LINE.writeValueAsString(o));
         }
         return 0;
     }
