@@ -1,0 +1,96 @@
+package ai.posemesh.service.trainer.jobs;
+
+import ai.posemesh.model.config.LlamaConfig;
+import ai.posemesh.model.config.RopeParameters;
+import ai.posemesh.model.io.HfCheckpoint;
+import ai.posemesh.proto.events.v1.CheckpointPublished;
+import ai.posemesh.proto.events.v1.Sampler;
+import ai.posemesh.proto.model.v1.RopeConfig;
+import ai.posemesh.proto.trainer.v1.CheckpointRef;
+import ai.posemesh.train.TrainListener.Checkpoint;
+import ai.posemesh.train.TrainSpec;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/** CheckpointPublished from what the training library reports; the RoPE comes from the checkpoint's config.json. */
+public final class CheckpointEvents {
+
+    private static final Set<String> ROPE_TYPED_FIELDS =
+            Set.of("rope_type", "type", "rope_theta", "factor", "original_max_position_embeddings");
+
+    private CheckpointEvents() {}
+
+    /** {@code <job id>-checkpoint-NNNNNN}: unique across jobs, the same when a job's checkpoint is reported again. */
+    public static String checkpointId(String jobId, Path checkpointDir) {
+        return jobId + "-" + checkpointDir.getFileName();
+    }
+
+    /** {@code file:///abs/dir/}. */
+    public static String uri(Path dir) {
+        String u = dir.toAbsolutePath().normalize().toUri().toString();
+        return u.endsWith("/") ? u : u + "/";
+    }
+
+    public static CheckpointPublished event(String jobId, String replica, TrainSpec spec, Checkpoint cp) {
+        LlamaConfig config = HfCheckpoint.readConfig(cp.dir());
+        return CheckpointPublished.newBuilder()
+                .setCheckpointId(checkpointId(jobId, cp.dir()))
+                .setUri(uri(cp.dir()))
+                .setManifestSha256(cp.manifestSha256())
+                .setBaseModel(uri(spec.base()))
+                .setMethod(spec.method().id())
+                .setSampler(Sampler.newBuilder()
+                        .setName(spec.method().id())
+                        .setChunks(spec.method() == TrainSpec.Method.POSE ? spec.chunks() : 1)
+                        .setPositionRange(spec.method() == TrainSpec.Method.NONE ? spec.trainLen() : spec.targetLen())
+                        .setSeed(spec.seed()))
+                .setRope(rope(config.rope()))
+                .setTrainLen(spec.trainLen())
+                .setTargetLen(config.maxPositionEmbeddings())
+                .setStep(cp.step())
+                .setTotalSteps(spec.steps())
+                .setTrainLoss(cp.trainLoss())
+                .setWallSeconds(cp.wallSeconds())
+                .setPeakMemoryBytes(cp.peakRssBytes())
+                .setJobId(jobId)
+                .setLast(cp.last())
+                .setSaveDtype(spec.saveDtype())
+                .setPublishedAtMs(System.currentTimeMillis())
+                .setReplica(replica)
+                .build();
+    }
+
+    public static CheckpointRef ref(CheckpointPublished e) {
+        return CheckpointRef.newBuilder()
+                .setCheckpointId(e.getCheckpointId())
+                .setUri(e.getUri())
+                .setStep(e.getStep())
+                .setManifestSha256(e.getManifestSha256())
+                .setTrainLoss(e.getTrainLoss())
+                .setLast(e.getLast())
+                .build();
+    }
+
+    /** The shared RopeConfig message from config.json's RoPE block (other fields as JSON text). */
+    public static RopeConfig rope(RopeParameters rope) {
+        RopeConfig.Builder b = RopeConfig.newBuilder().setRopeType(rope.type()).setRopeTheta(rope.theta());
+        Double factor = rope.optDouble("factor");
+        if (factor != null) {
+            b.setFactor(factor);
+        }
+        Double orig = rope.optDouble("original_max_position_embeddings");
+        if (orig != null) {
+            b.setOriginalMaxPositionEmbeddings(orig.intValue());
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = rope.toJson().fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (!ROPE_TYPED_FIELDS.contains(f.getKey())) {
+                b.putExtra(f.getKey(), f.getValue().toString());
+            }
+        }
+        return b.build();
+    }
+}
