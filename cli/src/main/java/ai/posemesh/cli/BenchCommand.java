@@ -53,10 +53,23 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LlamaConfig config = new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, hidden,
+        LlamaConfig config = new LlamaConfig(
+                ByteLevelTokenizer.VOCAB_SIZE,
+                hidden,
                 LlamaConfig.defaultIntermediateSize(hidden),
-                layers, heads, heads, hidden / heads, tokens, 1e-6, false, false, false, ByteLevelTokenizer.BOS,
-                new int[] {ByteLevelTokenizer.EOS}, ByteLevelTokenizer.PAD, "float32",
+                layers,
+                heads,
+                heads,
+                hidden / heads,
+                tokens,
+                1e-6,
+                false,
+                false,
+                false,
+                ByteLevelTokenizer.BOS,
+                new int[] {ByteLevelTokenizer.EOS},
+                ByteLevelTokenizer.PAD,
+                "float32",
                 RopeParameters.of("default", 10000.0, Map.of()));
         long[] ids = new long[tokens];
         long[] pos = new long[tokens];

@@ -43,29 +43,40 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "HF model directory (e.g. from init-model).")
     Path model;
 
-    @Option(names = "--prompt-tokens", defaultValue = "4096", description = "Prompt length (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--prompt-tokens",
+            defaultValue = "4096",
+            description = "Prompt length (default: ${DEFAULT-VALUE}).")
     int promptTokens;
 
     @Option(names = "--new-tokens", defaultValue = "64", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
     int newTokens;
 
-    @Option(names = "--prefill-chunk", defaultValue = "512",
+    @Option(
+            names = "--prefill-chunk",
+            defaultValue = "512",
             description = "Tokens per prefill chunk (default: ${DEFAULT-VALUE}, inference-service's default).")
     int prefillChunk;
 
-    @Option(names = "--warmup-tokens", defaultValue = "1024",
-            description = "Prompt tokens of an untimed generation (4 new tokens) run first, so one-time costs "
-                    + "(libtorch kernels, the SDPA module, JIT) stay out of the row; 0 = none (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup-tokens",
+            defaultValue = "1024",
+            description =
+                    "Prompt tokens of an untimed generation (4 new tokens) run first, so one-time costs "
+                            + "(libtorch kernels, the SDPA module, JIT) stay out of the row; 0 = none (default: ${DEFAULT-VALUE}).")
     int warmupTokens;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random prompt (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "Seed of the random prompt (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() throws Exception {
         if (promptTokens < 1 || newTokens < 1 || prefillChunk < 1 || warmupTokens < 0) {
-            throw new PoseCommand.CliException("--prompt-tokens, --new-tokens and --prefill-chunk must be >= 1, "
-                    + "--warmup-tokens >= 0");
+            throw new PoseCommand.CliException(
+                    "--prompt-tokens, --new-tokens and --prefill-chunk must be >= 1, " + "--warmup-tokens >= 0");
         }
         try (ModelRegistry registry = new ModelRegistry()) {
             LoadedModel m = registry.load("bench", model.toString(), "");
@@ -74,18 +85,28 @@ final class BenchGenerateCommand implements Callable<Integer> {
                         + promptTokens + " prompt + " + newTokens + " new tokens; make the model with a larger "
                         + "--max-pos");
             }
-            InferenceEngine engine = new InferenceEngine(registry,
-                    new TokenBudget(Math.max(promptTokens + (long) newTokens, warmupTokens + 4L)), prefillChunk);
+            InferenceEngine engine = new InferenceEngine(
+                    registry,
+                    new TokenBudget(Math.max(promptTokens + (long) newTokens, warmupTokens + 4L)),
+                    prefillChunk);
             if (warmupTokens > 0) {
                 run(engine, m, Math.min(warmupTokens, m.maxContext() - 4), 4);
             }
             GenerationResult r = run(engine, m, promptTokens, newTokens);
             var c = m.config();
             long kvBytes = 2L * c.numLayers() * c.numKvHeads() * c.headDim() * 4 * (promptTokens + (long) newTokens);
-            spec.commandLine().getOut().printf(Locale.ROOT, "| %d | %.2f | %.0f | %.2f | %.1f | %.1f | %d |%n", promptTokens,
-                    promptTokens / r.prefillTokensPerSecond(), r.prefillTokensPerSecond(),
-                    r.timeToFirstTokenMs() / 1000, r.decodeTokensPerSecond(), kvBytes / 1048576.0,
-                    BenchCommand.peakRssMb());
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            Locale.ROOT,
+                            "| %d | %.2f | %.0f | %.2f | %.1f | %.1f | %d |%n",
+                            promptTokens,
+                            promptTokens / r.prefillTokensPerSecond(),
+                            r.prefillTokensPerSecond(),
+                            r.timeToFirstTokenMs() / 1000,
+                            r.decodeTokensPerSecond(),
+                            kvBytes / 1048576.0,
+                            BenchCommand.peakRssMb());
             return 0;
         } catch (InferenceException e) {
             throw new PoseCommand.CliException(e.getMessage());
@@ -104,17 +125,19 @@ final class BenchGenerateCommand implements Callable<Integer> {
             ids[0] = m.config().bosTokenId();
         }
         GenerationResult[] result = new GenerationResult[1];
-        try (Generation g = engine.prepareGeneration("bench", Prompt.ids(ids),
-                SamplingParams.greedy(newTokens).withIgnoreEos(true))) {
-            g.run(new GenerationListener() {
-                @Override
-                public void onToken(int id, String text, double logprob) {}
+        try (Generation g = engine.prepareGeneration(
+                "bench", Prompt.ids(ids), SamplingParams.greedy(newTokens).withIgnoreEos(true))) {
+            g.run(
+                    new GenerationListener() {
+                        @Override
+                        public void onToken(int id, String text, double logprob) {}
 
-                @Override
-                public void onFinal(GenerationResult res) {
-                    result[0] = res;
-                }
-            }, new Cancellation());
+                        @Override
+                        public void onFinal(GenerationResult res) {
+                            result[0] = res;
+                        }
+                    },
+                    new Cancellation());
         }
         GenerationResult res = result[0];
         if (res == null || res.finishReason() != FinishReason.LENGTH || res.generatedTokens() != newTokens) {

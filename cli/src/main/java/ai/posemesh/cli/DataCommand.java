@@ -37,7 +37,11 @@ final class DataCommand implements Runnable {
 
     /** The families on the command line, plus {@code all}. */
     enum Choice {
-        books, reports, math, general, all
+        books,
+        reports,
+        math,
+        general,
+        all
     }
 
     @Command(
@@ -58,11 +62,16 @@ final class DataCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--family", defaultValue = "all",
+        @Option(
+                names = "--family",
+                defaultValue = "all",
                 description = "books, reports, math, general or all (default: ${DEFAULT-VALUE}).")
         Choice family;
 
-        @Option(names = "--out", defaultValue = ".pose/data", paramLabel = "DIR",
+        @Option(
+                names = "--out",
+                defaultValue = ".pose/data",
+                paramLabel = "DIR",
                 description = "Output directory (default: ${DEFAULT-VALUE}).")
         Path out;
 
@@ -88,12 +97,11 @@ final class DataCommand implements Runnable {
                 stdout.println(line);
                 stdout.flush();
             };
-            List<Family> families = family == Choice.all ? Arrays.asList(Family.values())
-                    : List.of(Family.byName(family.name()));
+            List<Family> families =
+                    family == Choice.all ? Arrays.asList(Family.values()) : List.of(Family.byName(family.name()));
             long t0 = System.nanoTime();
             try {
-                List<DataFetcher.Result> results = new DataFetcher(sources.apply(log), out, log)
-                        .fetch(families, force);
+                List<DataFetcher.Result> results = new DataFetcher(sources.apply(log), out, log).fetch(families, force);
                 if (results.stream().anyMatch(DataFetcher.Result::built)) {
                     stdout.printf("done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, out.resolve("manifest.json"));
                 }

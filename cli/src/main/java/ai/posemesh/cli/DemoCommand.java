@@ -24,10 +24,15 @@ import picocli.CommandLine.Option;
         })
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--dir", defaultValue = ".pose/demo", description = "Working directory (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dir",
+            defaultValue = ".pose/demo",
+            description = "Working directory (default: ${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--text-file", defaultValue = "README.md",
+    @Option(
+            names = "--text-file",
+            defaultValue = "README.md",
             description = "Text to score (default: ${DEFAULT-VALUE}).")
     Path text;
 
@@ -41,8 +46,24 @@ final class DemoCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         if (!Files.isDirectory(model)) {
             out.println("== init-model " + model);
-            check(root.execute("init-model", "--out", model.toString(), "--layers", "2", "--hidden", "128",
-                    "--heads", "4", "--max-pos", "1024", "--rope-type", "linear", "--rope-factor", "4", "--seed", "0"));
+            check(root.execute(
+                    "init-model",
+                    "--out",
+                    model.toString(),
+                    "--layers",
+                    "2",
+                    "--hidden",
+                    "128",
+                    "--heads",
+                    "4",
+                    "--max-pos",
+                    "1024",
+                    "--rope-type",
+                    "linear",
+                    "--rope-factor",
+                    "4",
+                    "--seed",
+                    "0"));
         }
         out.println("== info");
         check(root.execute("info", "--model", model.toString()));
@@ -52,8 +73,18 @@ final class DemoCommand implements Callable<Integer> {
         out.println(summary(scoreJson));
         out.println("== score " + text + " (sliding windows W=256 S=128)");
         Path slidingJson = dir.resolve("score-sliding.json");
-        check(captureTo(root, slidingJson, "score", "--model", model.toString(), "--text-file", text.toString(),
-                "--window", "256", "--stride", "128"));
+        check(captureTo(
+                root,
+                slidingJson,
+                "score",
+                "--model",
+                model.toString(),
+                "--text-file",
+                text.toString(),
+                "--window",
+                "256",
+                "--stride",
+                "128"));
         out.println(summary(slidingJson));
         return 0;
     }
@@ -76,7 +107,11 @@ final class DemoCommand implements Callable<Integer> {
 
     private static String summary(Path json) throws Exception {
         var node = ai.posemesh.model.config.ConfigJson.read(json);
-        return String.format("tokens %d, scored %d, nll_sum %.2f, ppl %.2f", node.get("tokens").asInt(),
-                node.get("count").asInt(), node.get("nll_sum").asDouble(), node.get("ppl").asDouble());
+        return String.format(
+                "tokens %d, scored %d, nll_sum %.2f, ppl %.2f",
+                node.get("tokens").asInt(),
+                node.get("count").asInt(),
+                node.get("nll_sum").asDouble(),
+                node.get("ppl").asDouble());
     }
 }

@@ -47,16 +47,25 @@ final class EvalCommand implements Runnable {
         @Option(names = "--model", required = true, description = "HF model directory (with tokenizer.json).")
         Path model;
 
-        @Option(names = "--lengths", required = true, split = ",", description = "Prompt lengths in tokens, e.g. 1024,2048.")
+        @Option(
+                names = "--lengths",
+                required = true,
+                split = ",",
+                description = "Prompt lengths in tokens, e.g. 1024,2048.")
         int[] lengths;
 
         @Option(names = "--trials", defaultValue = "50", description = "Trials per length (default: ${DEFAULT-VALUE}).")
         int trials;
 
-        @Option(names = "--seed", defaultValue = "0", description = "Seed for keys and depths (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--seed",
+                defaultValue = "0",
+                description = "Seed for keys and depths (default: ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--trials-out", paramLabel = "FILE",
+        @Option(
+                names = "--trials-out",
+                paramLabel = "FILE",
                 description = "Also write every trial as a JSON line: length, key, depth (filler units before the "
                         + "key), filler units, the generated text, passed.")
         Path trialsOut;
@@ -73,7 +82,8 @@ final class EvalCommand implements Runnable {
                 PasskeyEval eval = new PasskeyEval(llama, tok);
                 for (int l : lengths) { // every length is checked before the first trial runs
                     if (eval.fillerUnits(l) < 0) {
-                        throw new PoseCommand.CliException("--lengths: " + l + " tokens cannot hold the passkey prompt");
+                        throw new PoseCommand.CliException(
+                                "--lengths: " + l + " tokens cannot hold the passkey prompt");
                     }
                 }
                 if (trialsOut != null) {
@@ -84,8 +94,8 @@ final class EvalCommand implements Runnable {
                 List<PasskeyEval.Trial> log = new ArrayList<>();
                 for (int l : lengths) {
                     PasskeyEval.LengthResult r = eval.run(l, trials, seed, log);
-                    out.printf("| %d | %d | %d | %d | %.2f |%n", l, r.fillerUnits(), r.trials(), r.passed(),
-                            r.accuracy());
+                    out.printf(
+                            "| %d | %d | %d | %d | %.2f |%n", l, r.fillerUnits(), r.trials(), r.passed(), r.accuracy());
                     out.flush();
                     if (trialsOut != null) {
                         write(trialLines(log, r.fillerUnits()), StandardOpenOption.APPEND);
@@ -101,8 +111,12 @@ final class EvalCommand implements Runnable {
             StringBuilder lines = new StringBuilder();
             for (PasskeyEval.Trial t : log) {
                 ObjectNode j = ConfigJson.MAPPER.createObjectNode();
-                j.put("length", t.length()).put("key", t.key()).put("depth_units", t.depthUnits())
-                        .put("filler_units", fillerUnits).put("answer", t.answer()).put("passed", t.passed());
+                j.put("length", t.length())
+                        .put("key", t.key())
+                        .put("depth_units", t.depthUnits())
+                        .put("filler_units", fillerUnits)
+                        .put("answer", t.answer())
+                        .put("passed", t.passed());
                 lines.append(ConfigJson.ONE_LINE.writeValueAsString(j)).append('\n');
             }
             return lines.toString();

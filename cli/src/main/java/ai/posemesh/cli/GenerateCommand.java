@@ -69,11 +69,16 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--endpoint", required = true, paramLabel = "HOST:PORT",
+    @Option(
+            names = "--endpoint",
+            required = true,
+            paramLabel = "HOST:PORT",
             description = "inference-service's gRPC address (port " + DEFAULT_PORT + " when omitted).")
     String endpoint;
 
-    @Option(names = "--model", paramLabel = "NAME",
+    @Option(
+            names = "--model",
+            paramLabel = "NAME",
             description = "The served model's name (default: the service's only or first model).")
     String model;
 
@@ -87,12 +92,17 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--prompt-file", paramLabel = "FILE", description = "A UTF-8 prompt file; - reads stdin.")
         Path file;
 
-        @Option(names = "--prompt-tokens-file", paramLabel = "FILE",
+        @Option(
+                names = "--prompt-tokens-file",
+                paramLabel = "FILE",
                 description = "Whitespace-separated token ids, sent as they are (no BOS added).")
         Path tokensFile;
     }
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Tokens to generate at most (service default 16).")
+    @Option(
+            names = "--max-new-tokens",
+            paramLabel = "N",
+            description = "Tokens to generate at most (service default 16).")
     Integer maxNewTokens;
 
     @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy; in [0, 100] (service default 1.0).")
@@ -107,14 +117,18 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (>= 0; default: random).")
     Long seed;
 
-    @Option(names = "--stop", paramLabel = "STR",
+    @Option(
+            names = "--stop",
+            paramLabel = "STR",
             description = "Stop when the generated text contains STR (not printed); repeatable.")
     List<String> stop = new ArrayList<>();
 
     @Option(names = "--ignore-eos", description = "Keep generating past the end-of-sequence token.")
     boolean ignoreEos;
 
-    @Option(names = "--deadline", paramLabel = "SECONDS",
+    @Option(
+            names = "--deadline",
+            paramLabel = "SECONDS",
             description = "Give up (and cancel on the service) after this long; exit 1.")
     Double deadline;
 
@@ -131,7 +145,11 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
         Request request = request(sampling);
         ManagedChannel channel = Grpc.channel(target);
         try {
-            return new Stream(target, spec.commandLine().getOut(), spec.commandLine().getErr()).deadline(deadline)
+            return new Stream(
+                            target,
+                            spec.commandLine().getOut(),
+                            spec.commandLine().getErr())
+                    .deadline(deadline)
                     .run(channel, request);
         } finally {
             Grpc.close(channel);
@@ -198,13 +216,20 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
                 parts.add(header(name, sampling));
                 for (int[] c : idChunks(ids, CHUNK_IDS)) {
                     parts.add(GenerateUploadRequest.newBuilder()
-                            .setChunk(PromptChunk.newBuilder().setTokens(tokenIds(c))).build());
+                            .setChunk(PromptChunk.newBuilder().setTokens(tokenIds(c)))
+                            .build());
                 }
                 parts.add(end());
                 return new Request(null, parts, what);
             }
-            return new Request(GenerateRequest.newBuilder().setModel(name).setSampling(sampling)
-                    .setPrompt(Prompt.newBuilder().setTokens(tokenIds(ids))).build(), null, what);
+            return new Request(
+                    GenerateRequest.newBuilder()
+                            .setModel(name)
+                            .setSampling(sampling)
+                            .setPrompt(Prompt.newBuilder().setTokens(tokenIds(ids)))
+                            .build(),
+                    null,
+                    what);
         }
         String text = prompt.text != null ? prompt.text : readPrompt(prompt.file);
         long bytes = utf8Length(text);
@@ -213,22 +238,33 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
             List<GenerateUploadRequest> parts = new ArrayList<>();
             parts.add(header(name, sampling));
             for (String c : textChunks(text, CHUNK_TEXT_BYTES)) {
-                parts.add(GenerateUploadRequest.newBuilder().setChunk(PromptChunk.newBuilder().setText(c)).build());
+                parts.add(GenerateUploadRequest.newBuilder()
+                        .setChunk(PromptChunk.newBuilder().setText(c))
+                        .build());
             }
             parts.add(end());
             return new Request(null, parts, what);
         }
-        return new Request(GenerateRequest.newBuilder().setModel(name).setSampling(sampling)
-                .setPrompt(Prompt.newBuilder().setText(text)).build(), null, what);
+        return new Request(
+                GenerateRequest.newBuilder()
+                        .setModel(name)
+                        .setSampling(sampling)
+                        .setPrompt(Prompt.newBuilder().setText(text))
+                        .build(),
+                null,
+                what);
     }
 
     private static GenerateUploadRequest header(String model, SamplingParams sampling) {
         return GenerateUploadRequest.newBuilder()
-                .setHeader(UploadHeader.newBuilder().setModel(model).setSampling(sampling)).build();
+                .setHeader(UploadHeader.newBuilder().setModel(model).setSampling(sampling))
+                .build();
     }
 
     private static GenerateUploadRequest end() {
-        return GenerateUploadRequest.newBuilder().setEnd(UploadEnd.getDefaultInstance()).build();
+        return GenerateUploadRequest.newBuilder()
+                .setEnd(UploadEnd.getDefaultInstance())
+                .build();
     }
 
     private static TokenIds tokenIds(int[] ids) {
@@ -256,7 +292,9 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
             return ScoreCommand.readText(file);
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(System.in.readAllBytes()))
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(System.in.readAllBytes()))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new PoseCommand.CliException("--prompt-file -: stdin is not valid UTF-8");
@@ -313,7 +351,8 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private static boolean pair(String s, int i) {
-        return Character.isHighSurrogate(s.charAt(i)) && i + 1 < s.length()
+        return Character.isHighSurrogate(s.charAt(i))
+                && i + 1 < s.length()
                 && Character.isLowSurrogate(s.charAt(i + 1));
     }
 
@@ -364,10 +403,12 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
                     stub.withDeadline(deadline).generate(request.whole(), observer(null));
                 } else {
                     int chunks = request.upload().size() - 2;
-                    err.printf("uploading the prompt (%s) in %d chunk%s%n", request.what(), chunks,
-                            chunks == 1 ? "" : "s");
+                    err.printf(
+                            "uploading the prompt (%s) in %d chunk%s%n",
+                            request.what(), chunks, chunks == 1 ? "" : "s");
                     err.flush();
-                    stub.withDeadline(deadline).generateUpload(observer(request.upload().iterator()));
+                    stub.withDeadline(deadline)
+                            .generateUpload(observer(request.upload().iterator()));
                 }
                 return show();
             } finally {
@@ -384,8 +425,8 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
 
         /** The call's deadline, counted from now; null = none. */
         Stream deadline(Double seconds) {
-            this.deadline = seconds == null ? null
-                    : io.grpc.Deadline.after(Math.round(seconds * 1e9), TimeUnit.NANOSECONDS);
+            this.deadline =
+                    seconds == null ? null : io.grpc.Deadline.after(Math.round(seconds * 1e9), TimeUnit.NANOSECONDS);
             return this;
         }
 
@@ -454,17 +495,18 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
                 }
                 GenerateResponse r = (GenerateResponse) e;
                 switch (r.getEventCase()) {
-                    case PREFILL -> prefill(r.getPrefill().getTokensDone(), r.getPrefill().getTokensTotal());
+                    case PREFILL ->
+                        prefill(r.getPrefill().getTokensDone(), r.getPrefill().getTokensTotal());
                     case TOKEN -> token(r.getToken().getText());
                     case FINAL -> fin = r.getFinal();
-                    case EVENT_NOT_SET -> { } // a newer service's event: nothing to show
+                    case EVENT_NOT_SET -> {} // a newer service's event: nothing to show
                 }
             }
             progress.breakLine();
             endText();
             if (fin == null) {
-                throw new PoseCommand.CliException("the stream from inference-service at " + target
-                        + " ended without a Final message", 1);
+                throw new PoseCommand.CliException(
+                        "the stream from inference-service at " + target + " ended without a Final message", 1);
             }
             err.println(summary(fin));
             err.flush();
@@ -482,8 +524,11 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
             }
             double seconds = (now - prefillStarted) / 1e9;
             String rate = done > 0 && seconds > 0 ? String.format("  %,.0f tok/s", done / seconds) : "";
-            progress.show(String.format("prefill %s %,d/%,d tokens%s", StatusLine.bar(total <= 0 ? 1.0
-                    : (double) done / total), done, total, rate), last);
+            progress.show(
+                    String.format(
+                            "prefill %s %,d/%,d tokens%s",
+                            StatusLine.bar(total <= 0 ? 1.0 : (double) done / total), done, total, rate),
+                    last);
         }
 
         private void token(String text) {
@@ -544,20 +589,30 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
     static String summary(Final f) {
         String reason = switch (f.getFinishReason()) {
             case FINISH_REASON_LENGTH -> "length";
-            case FINISH_REASON_STOP -> "stop" + (f.getStopSequence().isEmpty() ? ""
-                    : " (" + quote(f.getStopSequence()) + ")");
+            case FINISH_REASON_STOP ->
+                "stop" + (f.getStopSequence().isEmpty() ? "" : " (" + quote(f.getStopSequence()) + ")");
             case FINISH_REASON_EOS -> "eos";
             case FINISH_REASON_CANCELLED -> "cancelled";
             default -> f.getFinishReason().name();
         };
-        return String.format("finish %s: prompt %,d tokens, generated %,d; time to first token %,.0f ms; "
-                        + "prefill %,.0f tok/s, decode %,.1f tok/s", reason, f.getPromptTokens(),
-                f.getGeneratedTokens(), f.getTimeToFirstTokenMs(), f.getPrefillTokensPerSecond(),
+        return String.format(
+                "finish %s: prompt %,d tokens, generated %,d; time to first token %,.0f ms; "
+                        + "prefill %,.0f tok/s, decode %,.1f tok/s",
+                reason,
+                f.getPromptTokens(),
+                f.getGeneratedTokens(),
+                f.getTimeToFirstTokenMs(),
+                f.getPrefillTokensPerSecond(),
                 f.getDecodeTokensPerSecond());
     }
 
     /** A stop sequence shown in double quotes with \n, \t, \" and \\ escaped. */
     static String quote(String s) {
-        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", "\\t") + '"';
+        return '"'
+                + s.replace("\\", "\\\\")
+                        .replace("\"", "\\\"")
+                        .replace("\n", "\\n")
+                        .replace("\t", "\\t")
+                + '"';
     }
 }

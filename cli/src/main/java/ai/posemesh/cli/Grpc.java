@@ -84,7 +84,9 @@ final class Grpc {
                         try {
                             m.append("; ").append(errorInfo(any.unpack(ErrorInfo.class)));
                         } catch (InvalidProtocolBufferException bad) {
-                            m.append("; (unreadable ErrorInfo: ").append(bad.getMessage()).append(')');
+                            m.append("; (unreadable ErrorInfo: ")
+                                    .append(bad.getMessage())
+                                    .append(')');
                         }
                     }
                 }
@@ -106,8 +108,8 @@ final class Grpc {
      * A failed call as a CLI error: {@link #describe} and {@link #exitCode}; when the failure is not the request's
      * fault (exit 1) the line says which service at which address, so a person knows where to look.
      */
-    static PoseCommand.CliException error(StatusRuntimeException e, String service, String target,
-            boolean withErrorInfo) {
+    static PoseCommand.CliException error(
+            StatusRuntimeException e, String service, String target, boolean withErrorInfo) {
         int exit = exitCode(e.getStatus().getCode());
         String m = describe(e, withErrorInfo);
         return new PoseCommand.CliException(exit == 1 ? m + "; " + service + " at " + target : m, exit);

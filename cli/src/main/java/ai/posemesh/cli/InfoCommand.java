@@ -38,12 +38,14 @@ final class InfoCommand implements Callable<Integer> {
         LlamaConfig c = HfCheckpoint.readConfig(model);
         long params = 0;
         for (Path f : HfCheckpoint.weightFiles(model)) {
-            params += Safetensors.header(f).entries().values().stream().mapToLong(Safetensors.Entry::numel).sum();
+            params += Safetensors.header(f).entries().values().stream()
+                    .mapToLong(Safetensors.Entry::numel)
+                    .sum();
         }
         Set<String> dtypes = HfCheckpoint.weightDtypes(model);
         Double factor = c.rope().optDouble("factor");
-        Rope.Frequencies f = Rope.frequencies(c.rope(), c.headDim(), c.maxPositionEmbeddings(),
-                c.maxPositionEmbeddings());
+        Rope.Frequencies f =
+                Rope.frequencies(c.rope(), c.headDim(), c.maxPositionEmbeddings(), c.maxPositionEmbeddings());
         boolean tokenizer = Files.isRegularFile(model.resolve("tokenizer.json"));
         ObjectNode o = ConfigJson.MAPPER.createObjectNode();
         o.put("model", model.toString());
@@ -73,20 +75,30 @@ final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         out().printf("model           %s%n", model);
-        out().printf("architecture    LlamaForCausalLM, %d layers, d=%d, ffn %d, %d heads / %d kv heads, "
-                        + "head_dim %d%n", c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(),
-                c.numKvHeads(), c.headDim());
-        out().printf("parameters      %,d (%s)%s%n", params, String.join(", ", dtypes),
-                c.tieWordEmbeddings() ? ", tied embeddings" : "");
-        out().printf("vocabulary      %d%s%n", c.vocabSize(), tokenizer ? " (tokenizer.json present)"
-                : " (no tokenizer.json: score with --ids-file)");
-        out().printf("rope            %s%s, theta %s, attention factor %.6g%n", c.rope().type(),
-                factor == null ? "" : " x" + factor, c.rope().theta(), f.attentionFactor());
-        out().printf("length          base %d -> target %d tokens%n", c.originalMaxPositionEmbeddings(),
-                c.maxPositionEmbeddings());
+        out().printf(
+                        "architecture    LlamaForCausalLM, %d layers, d=%d, ffn %d, %d heads / %d kv heads, "
+                                + "head_dim %d%n",
+                        c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(), c.numKvHeads(), c.headDim());
+        out().printf(
+                        "parameters      %,d (%s)%s%n",
+                        params, String.join(", ", dtypes), c.tieWordEmbeddings() ? ", tied embeddings" : "");
+        out().printf(
+                        "vocabulary      %d%s%n",
+                        c.vocabSize(),
+                        tokenizer ? " (tokenizer.json present)" : " (no tokenizer.json: score with --ids-file)");
+        out().printf(
+                        "rope            %s%s, theta %s, attention factor %.6g%n",
+                        c.rope().type(),
+                        factor == null ? "" : " x" + factor,
+                        c.rope().theta(),
+                        f.attentionFactor());
+        out().printf(
+                        "length          base %d -> target %d tokens%n",
+                        c.originalMaxPositionEmbeddings(), c.maxPositionEmbeddings());
         if (Rope.POSEMESH_ONLY.contains(c.rope().type())) {
-            out().printf("note            rope_type '%s' is posemesh's own: HF transformers cannot load it%n",
-                    c.rope().type());
+            out().printf(
+                            "note            rope_type '%s' is posemesh's own: HF transformers cannot load it%n",
+                            c.rope().type());
         }
         return 0;
     }

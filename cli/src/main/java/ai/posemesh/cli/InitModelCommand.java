@@ -3,12 +3,12 @@ package ai.posemesh.cli;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.posemesh.cli.PoseCommand.CliException;
+import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.LlamaConfig;
 import ai.posemesh.model.config.RopeParameters;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
-import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
 import ai.posemesh.model.tokenizer.TokenizerFiles;
 import java.nio.file.Files;
@@ -58,38 +58,54 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--intermediate", description = "SwiGLU width (default: 8d/3 rounded up to a multiple of 16).")
     Integer intermediate;
 
-    @Option(names = "--max-pos", defaultValue = "256",
+    @Option(
+            names = "--max-pos",
+            defaultValue = "256",
             description = "max_position_embeddings: the context the checkpoint declares (default: ${DEFAULT-VALUE}).")
     int maxPos;
 
-    @Option(names = "--rope-type", defaultValue = "default",
+    @Option(
+            names = "--rope-type",
+            defaultValue = "default",
             description = "default, linear, dynamic, ntk, yarn, yarn-pose, llama3 (default: ${DEFAULT-VALUE}).")
     String ropeType;
 
     @Option(names = "--rope-factor", description = "Scaling factor s (required by every type except default).")
     Double ropeFactor;
 
-    @Option(names = "--original-max-pos",
+    @Option(
+            names = "--original-max-pos",
             description = "original_max_position_embeddings (default: max-pos / rope-factor).")
     Integer originalMaxPos;
 
     @Option(names = "--rope-theta", defaultValue = "10000", description = "RoPE base (default: ${DEFAULT-VALUE}).")
     double ropeTheta;
 
-    @Option(names = "--rope-param", paramLabel = "KEY=VALUE",
-            description = "Extra RoPE field, e.g. beta_fast=32, low_freq_factor=1, attention_factor=1.2, truncate=false.")
+    @Option(
+            names = "--rope-param",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "Extra RoPE field, e.g. beta_fast=32, low_freq_factor=1, attention_factor=1.2, truncate=false.")
     Map<String, String> ropeParams = new LinkedHashMap<>();
 
-    @Option(names = "--rms-norm-eps", defaultValue = "1e-6", description = "RMSNorm epsilon (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rms-norm-eps",
+            defaultValue = "1e-6",
+            description = "RMSNorm epsilon (default: ${DEFAULT-VALUE}).")
     double rmsNormEps;
 
     @Option(names = "--tie", description = "Tie the output head to the token embedding.")
     boolean tie;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or bfloat16 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dtype",
+            defaultValue = "float32",
+            description = "float32 or bfloat16 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--tokenizer", paramLabel = "FILE",
+    @Option(
+            names = "--tokenizer",
+            paramLabel = "FILE",
             description = "A tokenizer.json to use (with <s> and </s> special tokens; the vocabulary size follows "
                     + "it). Default: the byte-level tokenizer (259 ids).")
     Path tokenizer;
@@ -97,7 +113,9 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Initialisation seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--init-std", defaultValue = "0.02",
+    @Option(
+            names = "--init-std",
+            defaultValue = "0.02",
             description = "Std of the normal initialisation, HF's initializer_range (default: ${DEFAULT-VALUE}).")
     double initStd;
 
@@ -112,8 +130,11 @@ final class InitModelCommand implements Callable<Integer> {
             default -> throw new CliException("--dtype: expected float32 or bfloat16, got '" + dtype + "'");
         };
         TokenizerFiles.Specials vocab = tokenizer == null
-                ? new TokenizerFiles.Specials(ByteLevelTokenizer.VOCAB_SIZE, ByteLevelTokenizer.BOS,
-                        ByteLevelTokenizer.EOS, ByteLevelTokenizer.PAD)
+                ? new TokenizerFiles.Specials(
+                        ByteLevelTokenizer.VOCAB_SIZE,
+                        ByteLevelTokenizer.BOS,
+                        ByteLevelTokenizer.EOS,
+                        ByteLevelTokenizer.PAD)
                 : inspectTokenizer();
         LlamaConfig config = config(vocab);
         try (NDManager m = Engines.newManager();
@@ -124,9 +145,15 @@ final class InitModelCommand implements Callable<Integer> {
             } else {
                 TokenizerFiles.install(tokenizer, out, maxPos);
             }
-            out().printf("wrote %s: %,d parameters, %d layers, d=%d, rope %s%s, max_position_embeddings %d%n",
-                    out, model.parameterCount(), layers, hidden, config.rope().type(),
-                    ropeFactor == null ? "" : " x" + ropeFactor, maxPos);
+            out().printf(
+                            "wrote %s: %,d parameters, %d layers, d=%d, rope %s%s, max_position_embeddings %d%n",
+                            out,
+                            model.parameterCount(),
+                            layers,
+                            hidden,
+                            config.rope().type(),
+                            ropeFactor == null ? "" : " x" + ropeFactor,
+                            maxPos);
         }
         return 0;
     }
@@ -153,8 +180,8 @@ final class InitModelCommand implements Callable<Integer> {
             throw new CliException("--kv-heads " + kv + " must divide --heads " + heads);
         }
         if (headDim == null && hidden % heads != 0) {
-            throw new CliException("--hidden " + hidden + " is not divisible by --heads " + heads
-                    + "; give --head-dim");
+            throw new CliException(
+                    "--hidden " + hidden + " is not divisible by --heads " + heads + "; give --head-dim");
         }
         int hd = headDim != null ? headDim : hidden / heads;
         int ff = intermediate != null ? intermediate : LlamaConfig.defaultIntermediateSize(hidden);
@@ -165,7 +192,8 @@ final class InitModelCommand implements Callable<Integer> {
             }
             extra.put("factor", ropeFactor);
             if (Stream.of("yarn", "yarn-pose", "llama3").anyMatch(ropeType::equals) || originalMaxPos != null) {
-                extra.put("original_max_position_embeddings",
+                extra.put(
+                        "original_max_position_embeddings",
                         originalMaxPos != null ? originalMaxPos : (int) Math.round(maxPos / ropeFactor));
             }
             if (ropeType.equals("llama3")) {
@@ -175,9 +203,24 @@ final class InitModelCommand implements Callable<Integer> {
         }
         ropeParams.forEach((k, v) -> extra.put(k, parseValue(v)));
         RopeParameters rope = RopeParameters.of(ropeType, ropeTheta, extra);
-        return new LlamaConfig(vocab.vocabSize(), hidden, ff, layers, heads, kv, hd, maxPos, rmsNormEps,
-                tie, false, false, vocab.bos(), new int[] {vocab.eos()}, vocab.pad() >= 0 ? vocab.pad() : null,
-                "float32", rope);
+        return new LlamaConfig(
+                vocab.vocabSize(),
+                hidden,
+                ff,
+                layers,
+                heads,
+                kv,
+                hd,
+                maxPos,
+                rmsNormEps,
+                tie,
+                false,
+                false,
+                vocab.bos(),
+                new int[] {vocab.eos()},
+                vocab.pad() >= 0 ? vocab.pad() : null,
+                "float32",
+                rope);
     }
 
     private static Object parseValue(String v) {

@@ -43,8 +43,8 @@ public final class PoseCommand implements Runnable {
         Engines.offline();
         CommandLine cl = commandLine();
         // generated text and file names go out as UTF-8 whatever the locale says (Java 17 follows the locale)
-        cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8),
-                true));
+        cl.setOut(new PrintWriter(
+                new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8), true));
         System.exit(cl.execute(args));
     }
 

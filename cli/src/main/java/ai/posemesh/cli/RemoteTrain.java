@@ -46,8 +46,9 @@ final class RemoteTrain {
             } catch (StatusRuntimeException e) {
                 throw error(e, target, null);
             }
-            out.printf("job %s submitted to %s (out: %s)%n", submitted.getJobId(), target,
-                    submitted.getSpec().getOut());
+            out.printf(
+                    "job %s submitted to %s (out: %s)%n",
+                    submitted.getJobId(), target, submitted.getSpec().getOut());
             out.flush();
             return watch(channel, target, submitted.getJobId(), submitted.getSpec(), out, err);
         } finally {
@@ -71,19 +72,22 @@ final class RemoteTrain {
      *
      * @param spec the job's resolved spec when known (for the throughput line), else null
      */
-    private static int watch(ManagedChannel channel, String target, String jobId, JobSpec spec, PrintWriter out,
-            PrintWriter err) {
+    private static int watch(
+            ManagedChannel channel, String target, String jobId, JobSpec spec, PrintWriter out, PrintWriter err) {
         String again = "./pose train --endpoint " + target + " --job " + jobId;
         err.printf("following job %s; Ctrl-C stops following, not the job (follow it again: %s)%n", jobId, again);
         err.flush();
         AtomicBoolean following = new AtomicBoolean(true);
-        Thread detach = new Thread(() -> {
-            if (following.get()) {
-                err.printf("%nstopped following job %s; it keeps running on %s (follow it again: %s)%n", jobId,
-                        target, again);
-                err.flush();
-            }
-        }, "pose-train-detach");
+        Thread detach = new Thread(
+                () -> {
+                    if (following.get()) {
+                        err.printf(
+                                "%nstopped following job %s; it keeps running on %s (follow it again: %s)%n",
+                                jobId, target, again);
+                        err.flush();
+                    }
+                },
+                "pose-train-detach");
         Runtime.getRuntime().addShutdownHook(detach);
         TrainCommand.ProgressBar bar = new TrainCommand.ProgressBar(err);
         JobState state = JobState.JOB_STATE_UNSPECIFIED;
@@ -112,7 +116,7 @@ final class RemoteTrain {
                             err.flush();
                         }
                     }
-                    case UPDATE_NOT_SET -> { } // a newer service's update kind: nothing to show
+                    case UPDATE_NOT_SET -> {} // a newer service's update kind: nothing to show
                 }
             }
         } catch (StatusRuntimeException e) {
@@ -130,8 +134,9 @@ final class RemoteTrain {
         switch (state) {
             case JOB_STATE_SUCCEEDED -> {
                 if (last != null) {
-                    out.printf("done: %s (step %d, train loss %.4f, manifest sha256 %s)%n", dir(last.getUri()),
-                            last.getStep(), last.getTrainLoss(), last.getManifestSha256());
+                    out.printf(
+                            "done: %s (step %d, train loss %.4f, manifest sha256 %s)%n",
+                            dir(last.getUri()), last.getStep(), last.getTrainLoss(), last.getManifestSha256());
                 } else {
                     out.printf("done: job %s succeeded%n", jobId);
                 }
@@ -139,7 +144,8 @@ final class RemoteTrain {
                 if (s != null && s.tokensPerSecond() > 0) {
                     if (spec != null) {
                         int input = spec.getMethod() == Method.METHOD_FULL ? spec.getTargetLen() : spec.getTrainLen();
-                        out.printf("throughput: %.3f s/step, %,.0f tokens/s%n",
+                        out.printf(
+                                "throughput: %.3f s/step, %,.0f tokens/s%n",
                                 (double) spec.getBatchSize() * input / s.tokensPerSecond(), s.tokensPerSecond());
                     } else {
                         out.printf("throughput: %,.0f tokens/s%n", s.tokensPerSecond());
@@ -148,10 +154,12 @@ final class RemoteTrain {
                 out.flush();
                 return 0;
             }
-            case JOB_STATE_FAILED, JOB_STATE_CANCELLED -> throw new PoseCommand.CliException(
-                    "job " + jobId + " " + name(state) + (reason.isEmpty() ? "" : ": " + reason), 1);
-            default -> throw new PoseCommand.CliException("the job's stream ended while it was " + name(state)
-                    + "; follow it again: " + again, 1);
+            case JOB_STATE_FAILED, JOB_STATE_CANCELLED ->
+                throw new PoseCommand.CliException(
+                        "job " + jobId + " " + name(state) + (reason.isEmpty() ? "" : ": " + reason), 1);
+            default ->
+                throw new PoseCommand.CliException(
+                        "the job's stream ended while it was " + name(state) + "; follow it again: " + again, 1);
         }
     }
 
@@ -176,21 +184,29 @@ final class RemoteTrain {
     static PoseCommand.CliException error(StatusRuntimeException e, String target, String jobId) {
         PoseCommand.CliException c = Grpc.error(e, "trainer-service", target, false);
         if (c.exitCode == 1 && jobId != null) {
-            return new PoseCommand.CliException(c.getMessage() + "; job " + jobId
-                    + " may still be running: follow it again with --endpoint " + target + " --job " + jobId, 1);
+            return new PoseCommand.CliException(
+                    c.getMessage() + "; job " + jobId + " may still be running: follow it again with --endpoint "
+                            + target + " --job " + jobId,
+                    1);
         }
         return c;
     }
 
     static TrainListener.StepStats stats(StepProgress p) {
-        return new TrainListener.StepStats(p.getStep(), p.getTotalSteps(), p.getLoss(), p.getLr(),
-                p.getTokensPerSecond(), p.getEtaSeconds(), p.getTokensSeen());
+        return new TrainListener.StepStats(
+                p.getStep(),
+                p.getTotalSteps(),
+                p.getLoss(),
+                p.getLr(),
+                p.getTokensPerSecond(),
+                p.getEtaSeconds(),
+                p.getTokensSeen());
     }
 
     /** A checkpoint as the progress bar shows it (wall time and peak RSS are the service's, not streamed). */
     static TrainListener.Checkpoint checkpoint(CheckpointRef c) {
-        return new TrainListener.Checkpoint(dir(c.getUri()), c.getStep(), c.getManifestSha256(), c.getTrainLoss(), 0,
-                0, c.getLast());
+        return new TrainListener.Checkpoint(
+                dir(c.getUri()), c.getStep(), c.getManifestSha256(), c.getTrainLoss(), 0, 0, c.getLast());
     }
 
     /** The checkpoint directory of a file:// URI (the path on the service's machine). */

@@ -51,7 +51,9 @@ final class ScoreCommand implements Callable<Integer> {
         @Option(names = "--ids-file", description = "Whitespace-separated token ids.")
         Path idsFile;
 
-        @Option(names = "--text-file", description = "UTF-8 text, tokenized with the model's tokenizer.json (adds BOS).")
+        @Option(
+                names = "--text-file",
+                description = "UTF-8 text, tokenized with the model's tokenizer.json (adds BOS).")
         Path textFile;
     }
 
@@ -61,7 +63,9 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--stride", description = "Sliding-window stride S, 1 <= S < W (default: W/2).")
     Integer stride;
 
-    @Option(names = "--prefill-chunk", defaultValue = "4096",
+    @Option(
+            names = "--prefill-chunk",
+            defaultValue = "4096",
             description = "Tokens per forward chunk; bounds memory (default: ${DEFAULT-VALUE}).")
     int prefillChunk;
 
@@ -70,7 +74,8 @@ final class ScoreCommand implements Callable<Integer> {
         if (stride != null && window == null) {
             throw new CliException("--stride needs --window");
         }
-        TokenScorer.Options opts = window == null ? TokenScorer.Options.onePass()
+        TokenScorer.Options opts = window == null
+                ? TokenScorer.Options.onePass()
                 : TokenScorer.Options.sliding(window, stride != null ? stride : Math.max(1, window / 2));
         opts = opts.withPrefillChunk(prefillChunk);
         long[] ids = input.idsFile != null ? readIds(input.idsFile) : tokenize(model, input.textFile);
@@ -83,7 +88,8 @@ final class ScoreCommand implements Callable<Integer> {
                 // request errors (ids[i], window, stride) are about the input file or the options: say which
                 Path in = input.idsFile != null ? input.idsFile : input.textFile;
                 throw e.file() == null && e.field() != null && e.field().startsWith("ids")
-                        ? new CliException(in + ": " + e.getMessage()) : e;
+                        ? new CliException(in + ": " + e.getMessage())
+                        : e;
             }
             ObjectNode o = ConfigJson.MAPPER.createObjectNode();
             o.put("tokens", r.tokens());
@@ -114,7 +120,8 @@ final class ScoreCommand implements Callable<Integer> {
             try {
                 ids[i] = Long.parseLong(parts[i]);
             } catch (NumberFormatException e) {
-                throw new CliException(file + ": token " + i + " ('" + abbreviate(parts[i]) + "') is not an integer id");
+                throw new CliException(
+                        file + ": token " + i + " ('" + abbreviate(parts[i]) + "') is not an integer id");
             }
         }
         return ids;
@@ -130,7 +137,9 @@ final class ScoreCommand implements Callable<Integer> {
     /** A UTF-8 text file, strictly decoded; a missing, unreadable or non-UTF-8 file is a CLI error naming it. */
     static String readText(Path textFile) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(textFile)))
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(textFile)))
                     .toString();
         } catch (NoSuchFileException e) {
             throw new CliException(textFile + ": file not found");

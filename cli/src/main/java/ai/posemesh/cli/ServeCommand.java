@@ -29,6 +29,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /** Where the service's jar is, relative to the repository root (the CLI jar is cli/target/pose.jar). */
     static final String SERVICE_JAR = "inference-service/target/quarkus-app/quarkus-run.jar";
+
     static final String JAR_ENV = "POSEMESH_INFERENCE_JAR";
     /** The same as a system property (wins over the environment; for embedding and tests). */
     static final String JAR_PROPERTY = "posemesh.inference.jar";
@@ -36,25 +37,38 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME=DIR",
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR|NAME=DIR",
             description = "An HF model directory to load, served under its directory's name, or NAME=DIR; "
                     + "repeatable (the first is the default model).")
     List<String> models = new ArrayList<>();
 
-    @Option(names = "--grpc-port", defaultValue = "9082", paramLabel = "N",
+    @Option(
+            names = "--grpc-port",
+            defaultValue = "9082",
+            paramLabel = "N",
             description = "gRPC port (default: ${DEFAULT-VALUE}).")
     int grpcPort;
 
-    @Option(names = "--http-port", defaultValue = "8082", paramLabel = "N",
+    @Option(
+            names = "--http-port",
+            defaultValue = "8082",
+            paramLabel = "N",
             description = "HTTP port: OpenAI-compatible API, health, metrics (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
-    @Option(names = "--token-budget", paramLabel = "N",
+    @Option(
+            names = "--token-budget",
+            paramLabel = "N",
             description = "Tokens (prompt + max_new_tokens) that concurrent requests may hold together; more is "
                     + "RESOURCE_EXHAUSTED (default: the service's).")
     Long tokenBudget;
 
-    @Option(names = "--prefill-chunk", paramLabel = "N",
+    @Option(
+            names = "--prefill-chunk",
+            paramLabel = "N",
             description = "Prompt tokens per prefill forward; bounds memory (default: the service's).")
     Integer prefillChunk;
 
@@ -78,8 +92,9 @@ final class ServeCommand implements Callable<Integer> {
         // DJL must never reach the network: no telemetry, libtorch from the bundled jar
         pb.environment().put("OPT_OUT_TRACKING", "true");
         var err = spec.commandLine().getErr();
-        err.printf("serving %s on gRPC :%d, HTTP :%d (Ctrl-C stops)%n", String.join(", ", served.keySet()),
-                grpcPort, httpPort);
+        err.printf(
+                "serving %s on gRPC :%d, HTTP :%d (Ctrl-C stops)%n",
+                String.join(", ", served.keySet()), grpcPort, httpPort);
         err.flush();
         Process child = pb.start();
         Thread stop = new Thread(() -> stop(child), "pose-serve-stop");
@@ -158,16 +173,18 @@ final class ServeCommand implements Callable<Integer> {
                 throw new PoseCommand.CliException("--model: " + p + ": no such directory");
             }
             if (!Files.isRegularFile(p.resolve("config.json"))) {
-                throw new PoseCommand.CliException("--model: " + p.resolve("config.json")
-                        + ": file not found (not an HF model directory)");
+                throw new PoseCommand.CliException(
+                        "--model: " + p.resolve("config.json") + ": file not found (not an HF model directory)");
             }
             if (p.toString().contains(",")) {
                 throw new PoseCommand.CliException("--model: " + p + ": a served directory's path cannot contain ','");
             }
-            String name = eq >= 0 ? v.substring(0, eq) : p.getFileName() == null ? "" : p.getFileName().toString();
+            String name = eq >= 0
+                    ? v.substring(0, eq)
+                    : p.getFileName() == null ? "" : p.getFileName().toString();
             if (name.isEmpty() || name.contains(",") || name.contains("=")) {
-                throw new PoseCommand.CliException("--model " + v + ": name '" + name
-                        + "' must be non-empty, without ',' or '='");
+                throw new PoseCommand.CliException(
+                        "--model " + v + ": name '" + name + "' must be non-empty, without ',' or '='");
             }
             if (served.putIfAbsent(name, p) != null) {
                 throw new PoseCommand.CliException("--model: two models named '" + name + "' (" + served.get(name)
@@ -202,15 +219,21 @@ final class ServeCommand implements Callable<Integer> {
             return jar;
         }
         Path root = cliJar == null ? null : cliJar.toAbsolutePath().getParent(); // cli/target
-        root = root == null || root.getParent() == null ? null : root.getParent().getParent(); // the repository
+        root = root == null || root.getParent() == null
+                ? null
+                : root.getParent().getParent(); // the repository
         if (root == null) {
-            throw new PoseCommand.CliException("cannot tell where inference-service is (the CLI runs from "
-                    + cliJar + "); set " + JAR_ENV + " to its quarkus-run.jar", 1);
+            throw new PoseCommand.CliException(
+                    "cannot tell where inference-service is (the CLI runs from " + cliJar + "); set " + JAR_ENV
+                            + " to its quarkus-run.jar",
+                    1);
         }
         jar = root.resolve(SERVICE_JAR);
         if (!Files.isRegularFile(jar)) {
-            throw new PoseCommand.CliException(jar + ": not built; build it with `mvn -B -pl inference-service -am "
-                    + "package -DskipTests` in " + root + " (./pose serve does this itself), or set " + JAR_ENV, 1);
+            throw new PoseCommand.CliException(
+                    jar + ": not built; build it with `mvn -B -pl inference-service -am " + "package -DskipTests` in "
+                            + root + " (./pose serve does this itself), or set " + JAR_ENV,
+                    1);
         }
         return jar;
     }
@@ -227,7 +250,9 @@ final class ServeCommand implements Callable<Integer> {
 
     /** This JVM's java binary, so the service runs on the same JDK. */
     static String java() {
-        return ProcessHandle.current().info().command()
+        return ProcessHandle.current()
+                .info()
+                .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 }

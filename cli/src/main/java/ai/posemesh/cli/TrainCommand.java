@@ -43,7 +43,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--method", description = "pose, randpos, full or none (required).")
     String method;
 
-    @Option(names = "--rope", defaultValue = "linear",
+    @Option(
+            names = "--rope",
+            defaultValue = "linear",
             description = "Target scaling: linear, ntk, yarn, yarn-pose, dynamic, or none to keep the base's "
                     + "(default: ${DEFAULT-VALUE}).")
     String rope;
@@ -66,28 +68,45 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "10", description = "Warmup steps (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--batch", defaultValue = "64", description = "Global batch in sequences (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            defaultValue = "64",
+            description = "Global batch in sequences (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--micro-batch", defaultValue = "8",
+    @Option(
+            names = "--micro-batch",
+            defaultValue = "8",
             description = "Sequences per forward; batch/micro-batch accumulation steps (default: ${DEFAULT-VALUE}).")
     int microBatch;
 
-    @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--clip",
+            defaultValue = "1.0",
+            description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
     double clip;
 
-    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--weight-decay",
+            defaultValue = "0",
+            description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for data and positions (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Seed for data and positions (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--data",
+    @Option(
+            names = "--data",
             description = "A JSONL file with a \"text\" field, a folder of .txt files, or a fetched corpus family "
                     + "(books, reports, math, general; see `pose data fetch`). Required.")
     String data;
 
-    @Option(names = "--data-root", defaultValue = ".pose/data",
+    @Option(
+            names = "--data-root",
+            defaultValue = ".pose/data",
             description = "Where `pose data fetch` put the corpus families (default: ${DEFAULT-VALUE}; local "
                     + "training only).")
     Path dataRoot;
@@ -95,27 +114,40 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory for checkpoint-NNNNNN/ folders (required locally).")
     String out;
 
-    @Option(names = "--checkpoint-every", defaultValue = "100",
+    @Option(
+            names = "--checkpoint-every",
+            defaultValue = "100",
             description = "Checkpoint every K steps and at the end; 0 = end only (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
-    @Option(names = "--save-dtype", defaultValue = "float32", description = "float32 or bfloat16 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--save-dtype",
+            defaultValue = "float32",
+            description = "float32 or bfloat16 (default: ${DEFAULT-VALUE}).")
     String saveDtype;
 
-    @Option(names = "--held-out", defaultValue = "0.05",
+    @Option(
+            names = "--held-out",
+            defaultValue = "0.05",
             description = "Fraction of documents held out for evaluation (default: ${DEFAULT-VALUE}).")
     double heldOut;
 
-    @Option(names = "--retrieval-mix", defaultValue = "0",
+    @Option(
+            names = "--retrieval-mix",
+            defaultValue = "0",
             description = "Share of examples replaced by synthetic retrieval windows (for pre-training a base that "
                     + "can find a number in its window; default: ${DEFAULT-VALUE}).")
     double retrievalMix;
 
-    @Option(names = "--endpoint", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--endpoint",
+            paramLabel = "HOST:PORT",
             description = "Run on a trainer-service instead of here: its gRPC address (port 9081 when omitted).")
     String endpoint;
 
-    @Option(names = "--job", paramLabel = "ID",
+    @Option(
+            names = "--job",
+            paramLabel = "ID",
             description = "With --endpoint: follow job ID (submitted earlier) instead of submitting one.")
     String job;
 
@@ -131,31 +163,56 @@ final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--job needs --endpoint");
         }
         List<String> missing = new ArrayList<>();
-        for (String[] o : new String[][] {{"--base", base}, {"--method", method}, {"--train-len", str(trainLen)},
-            {"--data", data}, {"--out", out}}) {
+        for (String[] o : new String[][] {
+            {"--base", base}, {"--method", method}, {"--train-len", str(trainLen)}, {"--data", data}, {"--out", out}
+        }) {
             if (o[1] == null) {
                 missing.add("'" + o[0] + "'");
             }
         }
         if (!missing.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option"
-                    + (missing.size() > 1 ? "s: " : ": ") + String.join(", ", missing));
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "Missing required option" + (missing.size() > 1 ? "s: " : ": ") + String.join(", ", missing));
         }
         var err = spec.commandLine().getErr();
         var o = spec.commandLine().getOut();
         try {
-            TrainSpec job = new TrainSpec(Path.of(base), TrainSpec.Method.parse(method), rope, trainLen,
-                    targetLen != null ? targetLen : trainLen, chunks, steps, lr, warmup, batch, microBatch, clip,
-                    weightDecay, seed, data, Path.of(out), checkpointEvery, saveDtype, heldOut, retrievalMix);
+            TrainSpec job = new TrainSpec(
+                    Path.of(base),
+                    TrainSpec.Method.parse(method),
+                    rope,
+                    trainLen,
+                    targetLen != null ? targetLen : trainLen,
+                    chunks,
+                    steps,
+                    lr,
+                    warmup,
+                    batch,
+                    microBatch,
+                    clip,
+                    weightDecay,
+                    seed,
+                    data,
+                    Path.of(out),
+                    checkpointEvery,
+                    saveDtype,
+                    heldOut,
+                    retrievalMix);
             ProgressBar progress = new ProgressBar(err);
             TrainListener.Checkpoint last = Trainer.run(job, dataRoot, progress);
-            o.printf("done: %s (step %d, train loss %.4f, manifest sha256 %s)%n", last.dir(), last.step(),
-                    last.trainLoss(), last.manifestSha256());
+            o.printf(
+                    "done: %s (step %d, train loss %.4f, manifest sha256 %s)%n",
+                    last.dir(), last.step(), last.trainLoss(), last.manifestSha256());
             if (progress.lastStats != null) {
-                o.printf("throughput: %.3f s/step, %,.0f tokens/s; peak RSS %d MB; wall %.1f s%n",
-                        progress.lastStats.step() == 0 ? 0 : job.batchSize() * job.inputLength()
-                                / progress.lastStats.tokensPerSecond(),
-                        progress.lastStats.tokensPerSecond(), last.peakRssBytes() >> 20, last.wallSeconds());
+                o.printf(
+                        "throughput: %.3f s/step, %,.0f tokens/s; peak RSS %d MB; wall %.1f s%n",
+                        progress.lastStats.step() == 0
+                                ? 0
+                                : job.batchSize() * job.inputLength() / progress.lastStats.tokensPerSecond(),
+                        progress.lastStats.tokensPerSecond(),
+                        last.peakRssBytes() >> 20,
+                        last.wallSeconds());
             }
             return 0;
         } catch (TrainException e) {
@@ -166,20 +223,32 @@ final class TrainCommand implements Callable<Integer> {
     private int remote() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         if (job != null) {
-            List<String> extra = parsed.matchedOptions().stream().map(CommandLine.Model.OptionSpec::longestName)
-                    .filter(n -> !n.equals("--endpoint") && !n.equals("--job")).toList();
+            List<String> extra = parsed.matchedOptions().stream()
+                    .map(CommandLine.Model.OptionSpec::longestName)
+                    .filter(n -> !n.equals("--endpoint") && !n.equals("--job"))
+                    .toList();
             if (!extra.isEmpty()) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
                         "--job follows a submitted job and takes no job options, got " + String.join(", ", extra));
             }
-            return RemoteTrain.follow(endpoint, job, spec.commandLine().getOut(), spec.commandLine().getErr());
+            return RemoteTrain.follow(
+                    endpoint,
+                    job,
+                    spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
         }
         if (parsed.hasMatchedOption("--data-root")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--data-root is for local training; "
-                    + "with --endpoint a corpus family is read from the service's data root "
-                    + "(posemesh.trainer.data-root)");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--data-root is for local training; "
+                            + "with --endpoint a corpus family is read from the service's data root "
+                            + "(posemesh.trainer.data-root)");
         }
-        return RemoteTrain.submit(endpoint, jobSpec(parsed), spec.commandLine().getOut(),
+        return RemoteTrain.submit(
+                endpoint,
+                jobSpec(parsed),
+                spec.commandLine().getOut(),
                 spec.commandLine().getErr());
     }
 
@@ -195,12 +264,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (method != null) {
             try {
-                b.setMethod(switch (TrainSpec.Method.parse(method)) {
-                    case POSE -> Method.METHOD_POSE;
-                    case RANDPOS -> Method.METHOD_RANDPOS;
-                    case FULL -> Method.METHOD_FULL;
-                    case NONE -> Method.METHOD_NONE;
-                });
+                b.setMethod(
+                        switch (TrainSpec.Method.parse(method)) {
+                            case POSE -> Method.METHOD_POSE;
+                            case RANDPOS -> Method.METHOD_RANDPOS;
+                            case FULL -> Method.METHOD_FULL;
+                            case NONE -> Method.METHOD_NONE;
+                        });
             } catch (TrainException e) {
                 throw new PoseCommand.CliException(e.getMessage());
             }
@@ -299,8 +369,17 @@ final class TrainCommand implements Callable<Integer> {
                 return;
             }
             double done = s.totalSteps() <= 0 ? 1.0 : (double) s.step() / s.totalSteps();
-            line.show(String.format("%s step %d/%d  loss %.4f  lr %.2e  %,.0f tok/s  ETA %s", StatusLine.bar(done),
-                    s.step(), s.totalSteps(), s.loss(), s.lr(), s.tokensPerSecond(), eta(s.etaSeconds())), last);
+            line.show(
+                    String.format(
+                            "%s step %d/%d  loss %.4f  lr %.2e  %,.0f tok/s  ETA %s",
+                            StatusLine.bar(done),
+                            s.step(),
+                            s.totalSteps(),
+                            s.loss(),
+                            s.lr(),
+                            s.tokensPerSecond(),
+                            eta(s.etaSeconds())),
+                    last);
         }
 
         @Override
@@ -317,7 +396,8 @@ final class TrainCommand implements Callable<Integer> {
 
         static String eta(double seconds) {
             long s = Math.round(seconds);
-            return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60)
+            return s >= 3600
+                    ? String.format("%dh%02dm", s / 3600, s / 60 % 60)
                     : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
         }
     }

@@ -76,8 +76,10 @@ class DataCommandTest {
         Path out = tmp.resolve("data");
         Run r = run("data", "fetch", "--family", "math", "--out", out.toString());
         assertEquals(1, r.code());
-        assertEquals("pose data fetch: error: could not download Debian package 'metamath-databases' "
-                + "(apt-get download exited 100): E: Unable to locate package metamath-databases\n", r.err());
+        assertEquals(
+                "pose data fetch: error: could not download Debian package 'metamath-databases' "
+                        + "(apt-get download exited 100): E: Unable to locate package metamath-databases\n",
+                r.err());
         assertTrue(r.out().contains("math: building (not built yet)"), r.out());
         assertEquals(List.of("metamath-databases"), source.asked);
         assertFalse(Files.exists(out.resolve("math.jsonl")));
@@ -86,11 +88,23 @@ class DataCommandTest {
     @Test
     void upToDateFamiliesDownloadNothing() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("data"));
-        Path books = Files.writeString(out.resolve("books.jsonl"), "{\"id\":\"austen/emma\",\"source\":\"s\","
-                + "\"license\":\"public-domain\",\"text\":\"EMMA\"}\n");
+        Path books = Files.writeString(
+                out.resolve("books.jsonl"),
+                "{\"id\":\"austen/emma\",\"source\":\"s\"," + "\"license\":\"public-domain\",\"text\":\"EMMA\"}\n");
         Manifest m = new Manifest();
-        m.put(Family.BOOKS, new Manifest.Entry(DataFetcher.BUILDER, "books.jsonl", DataFetcher.sha256(books), 1, 4,
-                0, 0, Map.of("austen", 1L), List.of(), null));
+        m.put(
+                Family.BOOKS,
+                new Manifest.Entry(
+                        DataFetcher.BUILDER,
+                        "books.jsonl",
+                        DataFetcher.sha256(books),
+                        1,
+                        4,
+                        0,
+                        0,
+                        Map.of("austen", 1L),
+                        List.of(),
+                        null));
         m.write(out);
 
         Run r = run("data", "fetch", "--family", "books", "--out", out.toString());

@@ -28,10 +28,20 @@ class EvalCommandTest {
     @Test
     void passkeyWithinTheTinyBaseWindow() throws Exception {
         Path log = tmp.resolve("trials.jsonl");
-        PoseCommandTest.Run r = PoseCommandTest.run("eval", "passkey", "--model", TINY_BASE.toString(),
-                "--lengths", "128", "--trials", "20", "--trials-out", log.toString());
+        PoseCommandTest.Run r = PoseCommandTest.run(
+                "eval",
+                "passkey",
+                "--model",
+                TINY_BASE.toString(),
+                "--lengths",
+                "128",
+                "--trials",
+                "20",
+                "--trials-out",
+                log.toString());
         assertEquals(0, r.code(), r.err());
-        Matcher row = Pattern.compile("\\| 128 \\| (\\d+) \\| 20 \\| (\\d+) \\| ([0-9.]+) \\|").matcher(r.out());
+        Matcher row = Pattern.compile("\\| 128 \\| (\\d+) \\| 20 \\| (\\d+) \\| ([0-9.]+) \\|")
+                .matcher(r.out());
         assertTrue(row.find(), r.out());
         int fillerUnits = Integer.parseInt(row.group(1));
         int passed = Integer.parseInt(row.group(2));
@@ -50,7 +60,10 @@ class EvalCommandTest {
             assertTrue(depth >= 0 && depth <= fillerUnits, line);
             // the verdict is the protocol's: the first number in the generated text equals the key
             Matcher n = Pattern.compile("\\d+").matcher(t.get("answer").asText());
-            assertEquals(n.find() && n.group().equals(Integer.toString(key)), t.get("passed").asBoolean(), line);
+            assertEquals(
+                    n.find() && n.group().equals(Integer.toString(key)),
+                    t.get("passed").asBoolean(),
+                    line);
             passedInLog += t.get("passed").asBoolean() ? 1 : 0;
         }
         assertEquals(passed, passedInLog);
@@ -59,14 +72,23 @@ class EvalCommandTest {
 
     @Test
     void passkeyBadInput() {
-        PoseCommandTest.Run tooShort = PoseCommandTest.run("eval", "passkey", "--model", TINY_BASE.toString(),
-                "--lengths", "128,20", "--trials", "1");
+        PoseCommandTest.Run tooShort = PoseCommandTest.run(
+                "eval", "passkey", "--model", TINY_BASE.toString(), "--lengths", "128,20", "--trials", "1");
         assertEquals(PoseCommand.EXIT_BAD_INPUT, tooShort.code());
         assertTrue(tooShort.err().contains("--lengths: 20 tokens cannot hold the passkey prompt"), tooShort.err());
         assertTrue(!tooShort.out().contains("| 128 |"), "no trial runs before every length is checked");
 
-        PoseCommandTest.Run unwritable = PoseCommandTest.run("eval", "passkey", "--model", TINY_BASE.toString(),
-                "--lengths", "128", "--trials", "1", "--trials-out", tmp.resolve("no/such/dir/t.jsonl").toString());
+        PoseCommandTest.Run unwritable = PoseCommandTest.run(
+                "eval",
+                "passkey",
+                "--model",
+                TINY_BASE.toString(),
+                "--lengths",
+                "128",
+                "--trials",
+                "1",
+                "--trials-out",
+                tmp.resolve("no/such/dir/t.jsonl").toString());
         assertEquals(PoseCommand.EXIT_BAD_INPUT, unwritable.code());
         assertTrue(unwritable.err().contains("--trials-out: cannot write"), unwritable.err());
     }

@@ -67,6 +67,7 @@ class GenerateCommandTest {
         final List<List<GenerateUploadRequest>> uploads = new CopyOnWriteArrayList<>();
         /** What the next call answers; null = never answer (the client's deadline or cancel ends it). */
         volatile List<GenerateResponse> script = List.of();
+
         volatile io.grpc.StatusRuntimeException failure;
         final CountDownLatch cancelled = new CountDownLatch(1);
 
@@ -121,18 +122,26 @@ class GenerateCommandTest {
 
     static GenerateResponse prefill(int done, int total) {
         return GenerateResponse.newBuilder()
-                .setPrefill(PrefillProgress.newBuilder().setTokensDone(done).setTokensTotal(total)).build();
+                .setPrefill(PrefillProgress.newBuilder().setTokensDone(done).setTokensTotal(total))
+                .build();
     }
 
     static GenerateResponse token(int id, String text) {
-        return GenerateResponse.newBuilder().setToken(Token.newBuilder().setId(id).setText(text).setLogprob(-1))
+        return GenerateResponse.newBuilder()
+                .setToken(Token.newBuilder().setId(id).setText(text).setLogprob(-1))
                 .build();
     }
 
     static GenerateResponse fin(FinishReason reason, int prompt, int generated) {
-        return GenerateResponse.newBuilder().setFinal(Final.newBuilder().setFinishReason(reason)
-                .setPromptTokens(prompt).setGeneratedTokens(generated).setTimeToFirstTokenMs(12.5)
-                .setPrefillTokensPerSecond(1234.5).setDecodeTokensPerSecond(56.78)).build();
+        return GenerateResponse.newBuilder()
+                .setFinal(Final.newBuilder()
+                        .setFinishReason(reason)
+                        .setPromptTokens(prompt)
+                        .setGeneratedTokens(generated)
+                        .setTimeToFirstTokenMs(12.5)
+                        .setPrefillTokensPerSecond(1234.5)
+                        .setDecodeTokensPerSecond(56.78))
+                .build();
     }
 
     private Run generate(String... args) {
@@ -143,15 +152,36 @@ class GenerateCommandTest {
 
     @Test
     void streamsTokensToStdoutAndProgressAndSummaryToStderr() {
-        fake.script = List.of(prefill(0, 6), prefill(4, 6), prefill(6, 6), token(72, "Hel"), token(108, "lo"),
-                token(195, ""), token(182, "ö!"), fin(FinishReason.FINISH_REASON_LENGTH, 6, 4));
-        Run r = generate("--model", "tiny", "--prompt", "Hello", "--max-new-tokens", "4", "--temperature", "0",
-                "--stop", "\n\n", "--stop", "END");
+        fake.script = List.of(
+                prefill(0, 6),
+                prefill(4, 6),
+                prefill(6, 6),
+                token(72, "Hel"),
+                token(108, "lo"),
+                token(195, ""),
+                token(182, "ö!"),
+                fin(FinishReason.FINISH_REASON_LENGTH, 6, 4));
+        Run r = generate(
+                "--model",
+                "tiny",
+                "--prompt",
+                "Hello",
+                "--max-new-tokens",
+                "4",
+                "--temperature",
+                "0",
+                "--stop",
+                "\n\n",
+                "--stop",
+                "END");
         assertEquals(0, r.code(), r.err());
         assertEquals("Helloö!", r.out(), "exactly the generated text");
         assertTrue(r.err().contains("prefill [") && r.err().contains("6/6 tokens"), r.err());
-        assertTrue(r.err().contains("finish length: prompt 6 tokens, generated 4; time to first token 13 ms; "
-                + "prefill 1,235 tok/s, decode 56.8 tok/s"), r.err());
+        assertTrue(
+                r.err()
+                        .contains("finish length: prompt 6 tokens, generated 4; time to first token 13 ms; "
+                                + "prefill 1,235 tok/s, decode 56.8 tok/s"),
+                r.err());
 
         GenerateRequest sent = fake.requests.get(0);
         assertEquals("tiny", sent.getModel());
@@ -167,11 +197,25 @@ class GenerateCommandTest {
 
     @Test
     void stopSequenceAndTokenIds() throws Exception {
-        fake.script = List.of(token(1, "a"), GenerateResponse.newBuilder().setFinal(Final.newBuilder()
-                .setFinishReason(FinishReason.FINISH_REASON_STOP).setStopSequence("\n\n").setPromptTokens(3)
-                .setGeneratedTokens(1)).build());
+        fake.script = List.of(
+                token(1, "a"),
+                GenerateResponse.newBuilder()
+                        .setFinal(Final.newBuilder()
+                                .setFinishReason(FinishReason.FINISH_REASON_STOP)
+                                .setStopSequence("\n\n")
+                                .setPromptTokens(3)
+                                .setGeneratedTokens(1))
+                        .build());
         Path ids = Files.writeString(tmp.resolve("ids.txt"), "256 72\n105\n");
-        Run r = generate("--prompt-tokens-file", ids.toString(), "--seed", "7", "--top-k", "5", "--top-p", "0.9",
+        Run r = generate(
+                "--prompt-tokens-file",
+                ids.toString(),
+                "--seed",
+                "7",
+                "--top-k",
+                "5",
+                "--top-p",
+                "0.9",
                 "--ignore-eos");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("finish stop (\"\\n\\n\"): prompt 3 tokens, generated 1"), r.err());
@@ -201,15 +245,19 @@ class GenerateCommandTest {
         StringBuilder joined = new StringBuilder();
         for (GenerateUploadRequest p : parts.subList(1, parts.size() - 1)) {
             assertTrue(p.hasChunk() && p.getChunk().hasText(), p.getPartCase().toString());
-            assertTrue(p.getChunk().getText().getBytes(StandardCharsets.UTF_8).length
-                    <= GenerateCommand.CHUNK_TEXT_BYTES);
+            assertTrue(
+                    p.getChunk().getText().getBytes(StandardCharsets.UTF_8).length <= GenerateCommand.CHUNK_TEXT_BYTES);
             joined.append(p.getChunk().getText());
         }
         assertEquals(prompt, joined.toString(), "the chunks are the prompt");
         assertTrue(parts.size() - 2 >= 5, "several chunks: " + (parts.size() - 2));
-        assertTrue(r.err().contains("uploading the prompt (" + String.format("%,d",
-                prompt.getBytes(StandardCharsets.UTF_8).length) + " bytes of text) in " + (parts.size() - 2)
-                + " chunks"), r.err());
+        assertTrue(
+                r.err()
+                        .contains("uploading the prompt ("
+                                + String.format("%,d", prompt.getBytes(StandardCharsets.UTF_8).length)
+                                + " bytes of text) in " + (parts.size() - 2)
+                                + " chunks"),
+                r.err());
         assertTrue(r.err().contains("finish eos:"), r.err());
     }
 
@@ -246,22 +294,33 @@ class GenerateCommandTest {
         fake.failure = StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                 .setCode(Code.OUT_OF_RANGE_VALUE)
                 .setMessage("prompt (2000 tokens) + max_new_tokens (16) exceed the model's context (1024)")
-                .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain("inference.posemesh.ai")
-                        .setReason("CONTEXT_LENGTH_EXCEEDED").putMetadata("prompt_tokens", "2000")
-                        .putMetadata("max_new_tokens", "16").putMetadata("max_context", "1024").build()))
+                .addDetails(Any.pack(ErrorInfo.newBuilder()
+                        .setDomain("inference.posemesh.ai")
+                        .setReason("CONTEXT_LENGTH_EXCEEDED")
+                        .putMetadata("prompt_tokens", "2000")
+                        .putMetadata("max_new_tokens", "16")
+                        .putMetadata("max_context", "1024")
+                        .build()))
                 .build());
         Run r = generate("--prompt", "x".repeat(100));
         assertEquals(2, r.code(), r.err());
-        assertEquals("pose generate: error: OUT_OF_RANGE: prompt (2000 tokens) + max_new_tokens (16) exceed the "
-                + "model's context (1024); reason CONTEXT_LENGTH_EXCEEDED prompt_tokens=2000 max_new_tokens=16 "
-                + "max_context=1024", r.err().strip());
+        assertEquals(
+                "pose generate: error: OUT_OF_RANGE: prompt (2000 tokens) + max_new_tokens (16) exceed the "
+                        + "model's context (1024); reason CONTEXT_LENGTH_EXCEEDED prompt_tokens=2000 max_new_tokens=16 "
+                        + "max_context=1024",
+                r.err().strip());
         assertEquals("", r.out());
 
-        fake.failure = io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("token budget").asRuntimeException();
+        fake.failure = io.grpc.Status.RESOURCE_EXHAUSTED
+                .withDescription("token budget")
+                .asRuntimeException();
         Run busy = generate("--prompt", "x");
         assertEquals(1, busy.code(), "a busy service may answer later: exit 1");
-        assertTrue(busy.err().startsWith("pose generate: error: RESOURCE_EXHAUSTED: token budget; inference-service at "
-                + endpoint), busy.err());
+        assertTrue(
+                busy.err()
+                        .startsWith("pose generate: error: RESOURCE_EXHAUSTED: token budget; inference-service at "
+                                + endpoint),
+                busy.err());
     }
 
     @Test
@@ -302,11 +361,24 @@ class GenerateCommandTest {
         assertTrue(missing.err().contains("--prompt") && missing.err().contains("--prompt-file"), missing.err());
         Run both = PoseCommandTest.run("generate", "--endpoint", e, "--prompt", "a", "--prompt-file", f.toString());
         assertEquals(2, both.code());
-        assertTrue(both.err().contains("--prompt") && both.err().contains("--prompt-file")
-                && both.err().contains("mutually exclusive"), both.err());
-        for (String[] bad : new String[][] {{"--temperature", "150"}, {"--temperature", "-1"},
-            {"--temperature", "NaN"}, {"--temperature", "hot"}, {"--top-p", "0"}, {"--top-p", "1.5"},
-            {"--top-k", "-1"}, {"--max-new-tokens", "-2"}, {"--seed", "-1"}, {"--stop", ""}, {"--deadline", "0"}}) {
+        assertTrue(
+                both.err().contains("--prompt")
+                        && both.err().contains("--prompt-file")
+                        && both.err().contains("mutually exclusive"),
+                both.err());
+        for (String[] bad : new String[][] {
+            {"--temperature", "150"},
+            {"--temperature", "-1"},
+            {"--temperature", "NaN"},
+            {"--temperature", "hot"},
+            {"--top-p", "0"},
+            {"--top-p", "1.5"},
+            {"--top-k", "-1"},
+            {"--max-new-tokens", "-2"},
+            {"--seed", "-1"},
+            {"--stop", ""},
+            {"--deadline", "0"}
+        }) {
             Run r = PoseCommandTest.run("generate", "--endpoint", e, "--prompt", "a", bad[0], bad[1]);
             assertEquals(2, r.code(), String.join(" ", bad) + ": " + r.err());
             assertTrue(r.err().contains(bad[0]), String.join(" ", bad) + ": " + r.err());
@@ -315,15 +387,29 @@ class GenerateCommandTest {
         Run noEndpoint = PoseCommandTest.run("generate", "--prompt", "a");
         assertEquals(2, noEndpoint.code());
         assertTrue(noEndpoint.err().contains("--endpoint"), noEndpoint.err());
-        PoseCommandTest.assertError(PoseCommandTest.run("generate", "--endpoint", e, "--prompt-file",
-                tmp.resolve("nope.txt").toString()), "nope.txt", "file not found");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "generate",
+                        "--endpoint",
+                        e,
+                        "--prompt-file",
+                        tmp.resolve("nope.txt").toString()),
+                "nope.txt",
+                "file not found");
         Path ids = Files.writeString(tmp.resolve("ids.txt"), "1 2 x");
-        PoseCommandTest.assertError(PoseCommandTest.run("generate", "--endpoint", e, "--prompt-tokens-file",
-                ids.toString()), "ids.txt", "token 2 ('x') is not an integer id");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run("generate", "--endpoint", e, "--prompt-tokens-file", ids.toString()),
+                "ids.txt",
+                "token 2 ('x') is not an integer id");
         Files.write(f, new byte[] {'a', (byte) 0xff});
-        PoseCommandTest.assertError(PoseCommandTest.run("generate", "--endpoint", e, "--prompt-file",
-                f.toString()), "p.txt", "not valid UTF-8");
-        assertEquals(2, PoseCommandTest.run("generate", "--endpoint", "a:b", "--prompt", "x").code());
+        PoseCommandTest.assertError(
+                PoseCommandTest.run("generate", "--endpoint", e, "--prompt-file", f.toString()),
+                "p.txt",
+                "not valid UTF-8");
+        assertEquals(
+                2,
+                PoseCommandTest.run("generate", "--endpoint", "a:b", "--prompt", "x")
+                        .code());
     }
 
     @Test
@@ -361,8 +447,9 @@ class GenerateCommandTest {
 
     /** About {@code bytes} UTF-8 bytes of ASCII, 2-, 3- and 4-byte characters (surrogate pairs) mixed. */
     static String bigText(int bytes, Random rnd) {
-        String[] pieces = {"a", "Z", " ", "\n", "\u00e9", "\u00df", "\u20ac", "\u4e2d", "\uD83D\uDE00",
-            "\uD834\uDD1E", "word "};
+        String[] pieces = {
+            "a", "Z", " ", "\n", "\u00e9", "\u00df", "\u20ac", "\u4e2d", "\uD83D\uDE00", "\uD834\uDD1E", "word "
+        };
         StringBuilder b = new StringBuilder();
         int n = 0;
         while (n < bytes) {

@@ -33,8 +33,27 @@ class PoseCommandTest {
 
     Path tinyModel(String... extra) {
         Path dir = tmp.resolve("m");
-        String[] base = {"init-model", "--out", dir.toString(), "--layers", "2", "--hidden", "64", "--heads", "4",
-            "--kv-heads", "2", "--max-pos", "512", "--rope-type", "yarn", "--rope-factor", "4", "--seed", "1"};
+        String[] base = {
+            "init-model",
+            "--out",
+            dir.toString(),
+            "--layers",
+            "2",
+            "--hidden",
+            "64",
+            "--heads",
+            "4",
+            "--kv-heads",
+            "2",
+            "--max-pos",
+            "512",
+            "--rope-type",
+            "yarn",
+            "--rope-factor",
+            "4",
+            "--seed",
+            "1"
+        };
         String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(extra))
                 .toArray(String[]::new);
         Run r = run(args);
@@ -45,11 +64,13 @@ class PoseCommandTest {
     @Test
     void initInfoScore() throws Exception {
         Path dir = tinyModel("--dtype", "bf16");
-        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-            "generation_config.json"}) {
+        for (String f : new String[] {
+            "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json"
+        }) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         }
-        JsonNode info = ConfigJson.MAPPER.readTree(run("info", "--model", dir.toString(), "--json").out());
+        JsonNode info = ConfigJson.MAPPER.readTree(
+                run("info", "--model", dir.toString(), "--json").out());
         assertEquals("yarn", info.get("rope_type").asText());
         assertEquals(4.0, info.get("rope_factor").asDouble());
         assertEquals(128, info.get("base_length").asInt());
@@ -74,8 +95,9 @@ class PoseCommandTest {
         // the same text through the tokenizer gives the same ids (BOS + bytes), hence the same scores
         Path text = tmp.resolve("t.txt");
         Files.writeString(text, "Hello!");
-        JsonNode viaText = ConfigJson.MAPPER.readTree(run("score", "--model", dir.toString(), "--text-file",
-                text.toString()).out());
+        JsonNode viaText =
+                ConfigJson.MAPPER.readTree(run("score", "--model", dir.toString(), "--text-file", text.toString())
+                        .out());
         assertEquals(score.get("token_logprobs"), viaText.get("token_logprobs"));
     }
 
@@ -84,18 +106,25 @@ class PoseCommandTest {
         Path dir = tinyModel();
         Path ids = tmp.resolve("ids.txt");
         Files.writeString(ids, "256 12 abc");
-        assertError(run("score", "--model", dir.toString(), "--ids-file", ids.toString()), ids.toString(),
+        assertError(
+                run("score", "--model", dir.toString(), "--ids-file", ids.toString()),
+                ids.toString(),
                 "token 2 ('abc') is not an integer");
         Files.writeString(ids, "256 12 999");
-        assertError(run("score", "--model", dir.toString(), "--ids-file", ids.toString()), ids.toString(),
-                "ids[2]", "outside the vocabulary");
-        assertError(run("score", "--model", tmp.resolve("nope").toString(), "--ids-file", ids.toString()),
+        assertError(
+                run("score", "--model", dir.toString(), "--ids-file", ids.toString()),
+                ids.toString(),
+                "ids[2]",
+                "outside the vocabulary");
+        assertError(
+                run("score", "--model", tmp.resolve("nope").toString(), "--ids-file", ids.toString()),
                 "model directory not found");
         Files.writeString(dir.resolve("config.json"), "{\"hidden_size\": 64,");
         assertError(run("info", "--model", dir.toString()), "config.json", "not valid JSON");
         assertError(run("init-model", "--out", dir.toString()), "refusing to overwrite");
         Path other = tmp.resolve("other");
-        assertError(run("init-model", "--out", other.toString(), "--rope-type", "warp", "--rope-factor", "2"),
+        assertError(
+                run("init-model", "--out", other.toString(), "--rope-type", "warp", "--rope-factor", "2"),
                 "unknown rope_type 'warp'");
         assertError(run("init-model", "--out", other.toString(), "--rope-type", "linear"), "needs --rope-factor");
         assertTrue(run("score", "--model", dir.toString()).code() != 0, "missing input option is a usage error");
@@ -104,15 +133,31 @@ class PoseCommandTest {
     @Test
     void benchGeneratePrintsOneRow() throws Exception {
         Path dir = tinyModel();
-        Run r = run("bench-generate", "--model", dir.toString(), "--prompt-tokens", "200", "--new-tokens", "8",
-                "--prefill-chunk", "64", "--warmup-tokens", "0");
+        Run r = run(
+                "bench-generate",
+                "--model",
+                dir.toString(),
+                "--prompt-tokens",
+                "200",
+                "--new-tokens",
+                "8",
+                "--prefill-chunk",
+                "64",
+                "--warmup-tokens",
+                "0");
         assertEquals(0, r.code(), r.err());
-        // | prompt tokens | prefill s | prefill tok/s | time to first token s | decode tok/s | KV cache MB | peak RSS MB |
+        // | prompt tokens | prefill s | prefill tok/s | time to first token s | decode tok/s | KV cache MB | peak RSS
+        // MB |
         // KV cache: 2 · 2 layers · 2 kv heads · head_dim 16 · 4 bytes · (200 + 8) tokens = 0.1 MB
-        assertTrue(r.out().matches("\\| 200 \\| \\d+\\.\\d\\d \\| \\d+ \\| \\d+\\.\\d\\d \\| \\d+\\.\\d \\| 0\\.1 "
-                + "\\| \\d+ \\|\\R"), r.out());
-        assertError(run("bench-generate", "--model", dir.toString(), "--prompt-tokens", "510", "--new-tokens", "8"),
-                "max_position_embeddings 512 < 510 prompt + 8 new tokens", "--max-pos");
+        assertTrue(
+                r.out()
+                        .matches("\\| 200 \\| \\d+\\.\\d\\d \\| \\d+ \\| \\d+\\.\\d\\d \\| \\d+\\.\\d \\| 0\\.1 "
+                                + "\\| \\d+ \\|\\R"),
+                r.out());
+        assertError(
+                run("bench-generate", "--model", dir.toString(), "--prompt-tokens", "510", "--new-tokens", "8"),
+                "max_position_embeddings 512 < 510 prompt + 8 new tokens",
+                "--max-pos");
         assertError(run("bench-generate", "--model", tmp.resolve("nope").toString()), "model directory not found");
     }
 

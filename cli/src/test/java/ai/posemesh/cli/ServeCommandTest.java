@@ -40,13 +40,17 @@ class ServeCommandTest {
         assertEquals(b.toAbsolutePath().normalize(), m.get("long"));
 
         Path missing = tmp.resolve("missing");
-        PoseCommandTest.assertError(PoseCommandTest.run("serve", "--model", missing.toString()),
+        PoseCommandTest.assertError(
+                PoseCommandTest.run("serve", "--model", missing.toString()),
                 "--model: " + missing.toAbsolutePath() + ": no such directory");
         Path empty = Files.createDirectories(tmp.resolve("empty"));
-        PoseCommandTest.assertError(PoseCommandTest.run("serve", "--model", a.toString(), "--model",
-                empty.toString()), empty.resolve("config.json").toAbsolutePath().toString(), "file not found");
-        PoseCommandTest.assertError(PoseCommandTest.run("serve", "--model", a.toString(), "--model",
-                "alpha=" + b), "two models named 'alpha'");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run("serve", "--model", a.toString(), "--model", empty.toString()),
+                empty.resolve("config.json").toAbsolutePath().toString(),
+                "file not found");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run("serve", "--model", a.toString(), "--model", "alpha=" + b),
+                "two models named 'alpha'");
         PoseCommandTest.assertError(PoseCommandTest.run("serve", "--model", "=" + a), "name '' must be non-empty");
         Run none = PoseCommandTest.run("serve");
         assertEquals(2, none.code());
@@ -54,8 +58,7 @@ class ServeCommandTest {
         Run port = PoseCommandTest.run("serve", "--model", a.toString(), "--grpc-port", "70000");
         assertEquals(2, port.code());
         assertTrue(port.err().contains("--grpc-port"), port.err());
-        Run same = PoseCommandTest.run("serve", "--model", a.toString(), "--grpc-port", "9000", "--http-port",
-                "9000");
+        Run same = PoseCommandTest.run("serve", "--model", a.toString(), "--grpc-port", "9000", "--http-port", "9000");
         assertEquals(2, same.code());
         assertTrue(same.err().contains("must differ"), same.err());
     }
@@ -83,18 +86,36 @@ class ServeCommandTest {
         Path jar = fakeService();
         System.setProperty(ServeCommand.JAR_PROPERTY, jar.toString());
         try {
-            Run r = PoseCommandTest.run("serve", "--model", a.toString(), "--model", "b=" + b, "--grpc-port",
-                    "19999", "--http-port", "18888", "--token-budget", "100000", "--prefill-chunk", "512");
+            Run r = PoseCommandTest.run(
+                    "serve",
+                    "--model",
+                    a.toString(),
+                    "--model",
+                    "b=" + b,
+                    "--grpc-port",
+                    "19999",
+                    "--http-port",
+                    "18888",
+                    "--token-budget",
+                    "100000",
+                    "--prefill-chunk",
+                    "512");
             assertEquals(3, r.code(), "the service's exit status: " + r.err());
             assertTrue(r.err().contains("serving alpha, b on gRPC :19999, HTTP :18888"), r.err());
         } finally {
             System.clearProperty(ServeCommand.JAR_PROPERTY);
         }
         List<String> seen = Files.readAllLines(jar.resolveSibling("seen.txt"));
-        assertEquals(List.of("quarkus.grpc.server.port=19999", "quarkus.http.port=18888",
-                "posemesh.inference.models=alpha=" + a.toAbsolutePath() + ",b=" + b.toAbsolutePath(),
-                "posemesh.inference.token-budget=100000", "posemesh.inference.prefill-chunk=512",
-                "ai.djl.offline=true", "env OPT_OUT_TRACKING=true", "java.home=" + System.getProperty("java.home")),
+        assertEquals(
+                List.of(
+                        "quarkus.grpc.server.port=19999",
+                        "quarkus.http.port=18888",
+                        "posemesh.inference.models=alpha=" + a.toAbsolutePath() + ",b=" + b.toAbsolutePath(),
+                        "posemesh.inference.token-budget=100000",
+                        "posemesh.inference.prefill-chunk=512",
+                        "ai.djl.offline=true",
+                        "env OPT_OUT_TRACKING=true",
+                        "java.home=" + System.getProperty("java.home")),
                 seen);
     }
 
@@ -126,7 +147,8 @@ class ServeCommandTest {
         mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         mf.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "FakeService");
         Path jar = Files.createDirectories(tmp.resolve("svc")).resolve("quarkus-run.jar");
-        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(os, mf)) {
+        try (OutputStream os = Files.newOutputStream(jar);
+                JarOutputStream j = new JarOutputStream(os, mf)) {
             j.putNextEntry(new JarEntry("FakeService.class"));
             j.write(Files.readAllBytes(classes.resolve("FakeService.class")));
             j.closeEntry();

@@ -22,8 +22,11 @@ class GreedyDecoderTest {
         for (int i = 0; i < maxNew; i++) {
             long[] pos = new long[seq.length];
             Arrays.setAll(pos, k -> k);
-            NDArray h = model.forward(m.create(seq, new Shape(1, seq.length)), m.create(pos, new Shape(1, seq.length)),
-                    null, prompt.length + maxNew);
+            NDArray h = model.forward(
+                    m.create(seq, new Shape(1, seq.length)),
+                    m.create(pos, new Shape(1, seq.length)),
+                    null,
+                    prompt.length + maxNew);
             out[i] = model.logits(h.get(new NDIndex("0, -1"))).argMax().getLong();
             seq = Arrays.copyOf(seq, seq.length + 1);
             seq[seq.length - 1] = out[i];

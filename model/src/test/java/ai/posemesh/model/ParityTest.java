@@ -50,7 +50,9 @@ class ParityTest {
 
     static Stream<String> cases() throws IOException {
         try (Stream<Path> dirs = Files.list(FIXTURES)) {
-            List<String> names = dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted()
+            List<String> names = dirs.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .sorted()
                     .toList();
             assertTrue(names.size() >= 11, "parity fixtures missing: " + names);
             return names.stream();
@@ -71,7 +73,8 @@ class ParityTest {
                 double[] want = doubles(seq.get("token_logprobs"));
                 for (Attention attention : new Attention[] {Attention.fused(), Attention.plain()}) {
                     model.useAttention(attention);
-                    double[] got = TokenScorer.score(model, ids, pos, TokenScorer.Options.onePass()).tokenLogprobs();
+                    double[] got = TokenScorer.score(model, ids, pos, TokenScorer.Options.onePass())
+                            .tokenLogprobs();
                     assertEquals(want.length, got.length);
                     for (int i = 0; i < want.length; i++) {
                         double d = Math.abs(want[i] - got[i]);
@@ -100,7 +103,8 @@ class ParityTest {
     void fixturesAreSensitiveToTheRopeVariant() {
         // a fixture that any RoPE would pass proves nothing: the generator asserted this, re-check one case here
         Path dir = FIXTURES.resolve("yarn");
-        JsonNode seq = ConfigJson.read(dir.resolve("expected.json")).get("sequences").get(0);
+        JsonNode seq =
+                ConfigJson.read(dir.resolve("expected.json")).get("sequences").get(0);
         double[] want = doubles(seq.get("token_logprobs"));
         double mean = 0;
         for (double v : want) {

@@ -13,8 +13,24 @@ public final class TinyModels {
     private TinyModels() {}
 
     public static LlamaConfig config(int heads, int kvHeads, boolean tie, RopeParameters rope) {
-        return new LlamaConfig(259, 64, 128, 2, heads, kvHeads, 64 / heads, 64, 1e-6, tie, false, false, 256,
-                new int[] {257}, 258, "float32", rope);
+        return new LlamaConfig(
+                259,
+                64,
+                128,
+                2,
+                heads,
+                kvHeads,
+                64 / heads,
+                64,
+                1e-6,
+                tie,
+                false,
+                false,
+                256,
+                new int[] {257},
+                258,
+                "float32",
+                rope);
     }
 
     public static LlamaConfig gqa() {

@@ -55,12 +55,15 @@ public final class InferenceEngine {
         try {
             LoadedModel m = lease.model();
             if (!sampling.stop().isEmpty() && m.tokenizer() == null) {
-                throw InferenceException.field(Reason.INVALID_REQUEST, "sampling.stop", m + " has no tokenizer.json, "
-                        + "so its output has no text to find stop sequences in");
+                throw InferenceException.field(
+                        Reason.INVALID_REQUEST,
+                        "sampling.stop",
+                        m + " has no tokenizer.json, " + "so its output has no text to find stop sequences in");
             }
             long[] ids = Tokens.of(m, prompt, "prompt");
             checkContext(m, ids.length, sampling.maxNewTokens());
-            TokenBudget.Reservation r = budget.reserve(ids.length + (long) sampling.maxNewTokens(),
+            TokenBudget.Reservation r = budget.reserve(
+                    ids.length + (long) sampling.maxNewTokens(),
                     "prompt " + ids.length + " + max_new_tokens " + sampling.maxNewTokens());
             return new Generation(lease, r, ids, sampling, prefillChunk, prepared);
         } catch (RuntimeException e) {
@@ -83,13 +86,16 @@ public final class InferenceEngine {
             LoadedModel m = lease.model();
             long[] ids = Tokens.of(m, input, "input");
             if (ids.length < 2) {
-                throw InferenceException.field(Reason.INVALID_REQUEST, "input", "has 1 token; scoring needs at least "
-                        + "2 (each target is predicted from the tokens before it)");
+                throw InferenceException.field(
+                        Reason.INVALID_REQUEST,
+                        "input",
+                        "has 1 token; scoring needs at least "
+                                + "2 (each target is predicted from the tokens before it)");
             }
             TokenScorer.Options opts = scorerOptions(m, ids.length, options);
             long held = opts.window() > 0 ? Math.min(ids.length, opts.window()) : ids.length;
-            TokenBudget.Reservation r = budget.reserve(held, opts.window() > 0 ? "a window of " + held + " tokens"
-                    : "input " + ids.length + " tokens");
+            TokenBudget.Reservation r = budget.reserve(
+                    held, opts.window() > 0 ? "a window of " + held + " tokens" : "input " + ids.length + " tokens");
             return new Scoring(lease, r, ids, opts, options);
         } catch (RuntimeException e) {
             lease.close();
@@ -99,23 +105,33 @@ public final class InferenceEngine {
 
     private TokenScorer.Options scorerOptions(LoadedModel m, int n, ScoreOptions o) {
         if (o.chunkTokens() < 1 || o.chunkTokens() > ScoreOptions.MAX_CHUNK_TOKENS) {
-            throw InferenceException.field(Reason.INVALID_REQUEST, "chunk_tokens", "must be in [1, "
-                    + ScoreOptions.MAX_CHUNK_TOKENS + "], got " + o.chunkTokens());
+            throw InferenceException.field(
+                    Reason.INVALID_REQUEST,
+                    "chunk_tokens",
+                    "must be in [1, " + ScoreOptions.MAX_CHUNK_TOKENS + "], got " + o.chunkTokens());
         }
         if (o.topLogprobs() < 0 || o.topLogprobs() > ScoreOptions.MAX_TOP_LOGPROBS) {
-            throw InferenceException.field(Reason.INVALID_REQUEST, "top_logprobs", "must be in [0, "
-                    + ScoreOptions.MAX_TOP_LOGPROBS + "], got " + o.topLogprobs());
+            throw InferenceException.field(
+                    Reason.INVALID_REQUEST,
+                    "top_logprobs",
+                    "must be in [0, " + ScoreOptions.MAX_TOP_LOGPROBS + "], got " + o.topLogprobs());
         }
         if ((long) o.chunkTokens() * (1 + o.topLogprobs()) > ScoreOptions.MAX_CHUNK_NUMBERS) {
-            throw InferenceException.field(Reason.INVALID_REQUEST, "chunk_tokens", o.chunkTokens() + " targets with "
-                    + o.topLogprobs() + " alternatives each make too large a message; keep chunk_tokens × (1 + "
-                    + "top_logprobs) <= " + ScoreOptions.MAX_CHUNK_NUMBERS);
+            throw InferenceException.field(
+                    Reason.INVALID_REQUEST,
+                    "chunk_tokens",
+                    o.chunkTokens() + " targets with "
+                            + o.topLogprobs() + " alternatives each make too large a message; keep chunk_tokens × (1 + "
+                            + "top_logprobs) <= " + ScoreOptions.MAX_CHUNK_NUMBERS);
         }
         if (o.window() == 0) {
             if (n > m.maxContext()) {
-                throw new InferenceException(Reason.CONTEXT_LENGTH_EXCEEDED, "input has " + n + " tokens > max_context "
-                        + m.maxContext() + " of " + m + "; score it with a sliding window (window <= "
-                        + m.maxContext() + ") or shorten it", contextMetadata(m, n, 0));
+                throw new InferenceException(
+                        Reason.CONTEXT_LENGTH_EXCEEDED,
+                        "input has " + n + " tokens > max_context "
+                                + m.maxContext() + " of " + m + "; score it with a sliding window (window <= "
+                                + m.maxContext() + ") or shorten it",
+                        contextMetadata(m, n, 0));
             }
             return TokenScorer.Options.onePass().withPrefillChunk(prefillChunk);
         }
@@ -123,13 +139,17 @@ public final class InferenceEngine {
             throw InferenceException.field(Reason.INVALID_WINDOW, "window", "must be >= 2, got " + o.window());
         }
         if (o.window() > m.maxContext()) {
-            throw new InferenceException(Reason.INVALID_WINDOW, "window: " + o.window() + " > max_context "
-                    + m.maxContext() + " of " + m, InferenceException.meta(InferenceException.FIELD, "window",
-                            "max_context", m.maxContext()));
+            throw new InferenceException(
+                    Reason.INVALID_WINDOW,
+                    "window: " + o.window() + " > max_context " + m.maxContext() + " of " + m,
+                    InferenceException.meta(InferenceException.FIELD, "window", "max_context", m.maxContext()));
         }
         if (o.stride() < 1 || o.stride() >= o.window()) {
-            throw InferenceException.field(Reason.INVALID_WINDOW, "stride", "must be in [1, window) so every token is "
-                    + "scored once with context, got " + o.stride() + " for window " + o.window());
+            throw InferenceException.field(
+                    Reason.INVALID_WINDOW,
+                    "stride",
+                    "must be in [1, window) so every token is " + "scored once with context, got " + o.stride()
+                            + " for window " + o.window());
         }
         return TokenScorer.Options.sliding(o.window(), o.stride()).withPrefillChunk(prefillChunk);
     }
@@ -154,15 +174,18 @@ public final class InferenceEngine {
     /** @throws InferenceException CONTEXT_LENGTH_EXCEEDED when prompt + max_new_tokens exceed the model's context */
     public static void checkContext(LoadedModel m, int promptTokens, int maxNew) {
         if (promptTokens + (long) maxNew > m.maxContext()) {
-            throw new InferenceException(Reason.CONTEXT_LENGTH_EXCEEDED, "prompt has " + promptTokens
-                    + " tokens + max_new_tokens " + maxNew + " = " + (promptTokens + (long) maxNew) + " > max_context "
-                    + m.maxContext() + " of " + m + "; shorten the prompt or lower max_new_tokens",
+            throw new InferenceException(
+                    Reason.CONTEXT_LENGTH_EXCEEDED,
+                    "prompt has " + promptTokens
+                            + " tokens + max_new_tokens " + maxNew + " = " + (promptTokens + (long) maxNew)
+                            + " > max_context "
+                            + m.maxContext() + " of " + m + "; shorten the prompt or lower max_new_tokens",
                     contextMetadata(m, promptTokens, maxNew));
         }
     }
 
     private static Map<String, Object> contextMetadata(LoadedModel m, int prompt, int maxNew) {
-        return InferenceException.meta("prompt_tokens", prompt, "max_new_tokens", maxNew, "max_context",
-                m.maxContext(), "model", m.name());
+        return InferenceException.meta(
+                "prompt_tokens", prompt, "max_new_tokens", maxNew, "max_context", m.maxContext(), "model", m.name());
     }
 }

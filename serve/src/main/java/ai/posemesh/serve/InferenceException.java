@@ -15,7 +15,12 @@ public class InferenceException extends RuntimeException {
 
     /** The status class, named as gRPC names it. */
     public enum Kind {
-        INVALID_ARGUMENT, OUT_OF_RANGE, NOT_FOUND, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, ALREADY_EXISTS
+        INVALID_ARGUMENT,
+        OUT_OF_RANGE,
+        NOT_FOUND,
+        FAILED_PRECONDITION,
+        RESOURCE_EXHAUSTED,
+        ALREADY_EXISTS
     }
 
     /** The reasons listed at the top of inference.proto. */
@@ -68,8 +73,8 @@ public class InferenceException extends RuntimeException {
      */
     public static Map<String, Object> meta(Object... keysAndValues) {
         if (keysAndValues.length % 2 != 0) {
-            throw new IllegalArgumentException("metadata needs key, value pairs, got " + keysAndValues.length
-                    + " items");
+            throw new IllegalArgumentException(
+                    "metadata needs key, value pairs, got " + keysAndValues.length + " items");
         }
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {

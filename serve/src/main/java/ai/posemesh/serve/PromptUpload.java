@@ -31,8 +31,8 @@ public final class PromptUpload {
     private long[] ids;
     private int idCount;
 
-    PromptUpload(InferenceEngine engine, String model, SamplingParams sampling, boolean addSpecialTokens,
-            int maxContext) {
+    PromptUpload(
+            InferenceEngine engine, String model, SamplingParams sampling, boolean addSpecialTokens, int maxContext) {
         this.engine = engine;
         this.model = model;
         this.sampling = sampling;
@@ -50,12 +50,26 @@ public final class PromptUpload {
         long chars = text.length() + (long) chunk.length();
         if (chars > (long) maxContext * MAX_CHARS_PER_TOKEN) {
             long atLeast = (chars + MAX_CHARS_PER_TOKEN - 1) / MAX_CHARS_PER_TOKEN;
-            throw new InferenceException(Reason.CONTEXT_LENGTH_EXCEEDED, "the uploaded text has at least " + chars
-                    + " characters, so at least " + atLeast + " tokens (no tokenizer averages more than "
-                    + MAX_CHARS_PER_TOKEN + " characters a token) > max_context " + maxContext + " of model '" + model
-                    + "'; shorten the prompt", InferenceException.meta("prompt_tokens", atLeast, "max_new_tokens",
-                            sampling.maxNewTokens(), "max_context", maxContext, "model", model, LOWER_BOUND, true,
-                            "prompt_chars", chars));
+            throw new InferenceException(
+                    Reason.CONTEXT_LENGTH_EXCEEDED,
+                    "the uploaded text has at least " + chars
+                            + " characters, so at least " + atLeast + " tokens (no tokenizer averages more than "
+                            + MAX_CHARS_PER_TOKEN + " characters a token) > max_context " + maxContext + " of model '"
+                            + model
+                            + "'; shorten the prompt",
+                    InferenceException.meta(
+                            "prompt_tokens",
+                            atLeast,
+                            "max_new_tokens",
+                            sampling.maxNewTokens(),
+                            "max_context",
+                            maxContext,
+                            "model",
+                            model,
+                            LOWER_BOUND,
+                            true,
+                            "prompt_chars",
+                            chars));
         }
         text.append(chunk);
     }
@@ -68,11 +82,23 @@ public final class PromptUpload {
             ids = new long[Math.max(1024, chunk.length)];
         }
         if (idCount + (long) chunk.length + sampling.maxNewTokens() > maxContext) {
-            throw new InferenceException(Reason.CONTEXT_LENGTH_EXCEEDED, "the uploaded prompt has at least "
-                    + (idCount + chunk.length) + " tokens + max_new_tokens " + sampling.maxNewTokens() + " > max_context "
-                    + maxContext + " of model '" + model + "'; shorten the prompt or lower max_new_tokens",
-                    InferenceException.meta("prompt_tokens", idCount + chunk.length, "max_new_tokens",
-                            sampling.maxNewTokens(), "max_context", maxContext, "model", model, LOWER_BOUND, true));
+            throw new InferenceException(
+                    Reason.CONTEXT_LENGTH_EXCEEDED,
+                    "the uploaded prompt has at least "
+                            + (idCount + chunk.length) + " tokens + max_new_tokens " + sampling.maxNewTokens()
+                            + " > max_context "
+                            + maxContext + " of model '" + model + "'; shorten the prompt or lower max_new_tokens",
+                    InferenceException.meta(
+                            "prompt_tokens",
+                            idCount + chunk.length,
+                            "max_new_tokens",
+                            sampling.maxNewTokens(),
+                            "max_context",
+                            maxContext,
+                            "model",
+                            model,
+                            LOWER_BOUND,
+                            true));
         }
         if (idCount + chunk.length > ids.length) {
             ids = Arrays.copyOf(ids, Math.max(ids.length * 2, idCount + chunk.length));
@@ -83,7 +109,8 @@ public final class PromptUpload {
 
     /** Tokenizes (text) and admits the whole prompt, as {@link InferenceEngine#prepareGeneration}. */
     public Generation finish() {
-        Prompt p = text != null ? Prompt.text(text.toString(), addSpecialTokens)
+        Prompt p = text != null
+                ? Prompt.text(text.toString(), addSpecialTokens)
                 : ids != null ? Prompt.ids(Arrays.copyOf(ids, idCount)) : Prompt.none();
         text = null;
         ids = null;
@@ -91,7 +118,7 @@ public final class PromptUpload {
     }
 
     private static InferenceException mixed() {
-        return InferenceException.field(Reason.INVALID_REQUEST, "chunk", "an upload is all text chunks or all "
-                + "token-id chunks, not both");
+        return InferenceException.field(
+                Reason.INVALID_REQUEST, "chunk", "an upload is all text chunks or all " + "token-id chunks, not both");
     }
 }

@@ -32,8 +32,10 @@ final class Tokens {
 
     static long[] encode(LoadedModel model, String text, boolean addSpecialTokens, String field) {
         if (model.tokenizer() == null) {
-            throw InferenceException.field(Reason.INVALID_REQUEST, field, model + " has no tokenizer.json, so it "
-                    + "takes token ids, not text");
+            throw InferenceException.field(
+                    Reason.INVALID_REQUEST,
+                    field,
+                    model + " has no tokenizer.json, so it " + "takes token ids, not text");
         }
         try {
             return model.tokenizer().encode(text, addSpecialTokens);
@@ -46,16 +48,20 @@ final class Tokens {
         int vocab = model.vocabSize();
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab) {
-                throw new InferenceException(Reason.TOKEN_OUT_OF_VOCABULARY, field + "[" + i + "]: token id " + ids[i]
-                        + " is outside the vocabulary [0, " + vocab + ") of " + model,
-                        InferenceException.meta(InferenceException.FIELD, field, "index", i, "token_id", ids[i],
-                                "vocab_size", vocab));
+                throw new InferenceException(
+                        Reason.TOKEN_OUT_OF_VOCABULARY,
+                        field + "[" + i + "]: token id " + ids[i] + " is outside the vocabulary [0, " + vocab + ") of "
+                                + model,
+                        InferenceException.meta(
+                                InferenceException.FIELD, field, "index", i, "token_id", ids[i], "vocab_size", vocab));
             }
         }
     }
 
     private static InferenceException empty(String field) {
-        return new InferenceException(Reason.EMPTY_PROMPT, field + ": is empty; send text or token ids (to start "
-                + "from BOS alone, send its id as tokens)", InferenceException.meta(InferenceException.FIELD, field));
+        return new InferenceException(
+                Reason.EMPTY_PROMPT,
+                field + ": is empty; send text or token ids (to start " + "from BOS alone, send its id as tokens)",
+                InferenceException.meta(InferenceException.FIELD, field));
     }
 }

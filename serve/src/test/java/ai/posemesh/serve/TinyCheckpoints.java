@@ -21,15 +21,31 @@ public final class TinyCheckpoints {
 
     /** 2 layers, d=32, 4 heads over 2 KV heads, default RoPE, byte-level vocabulary (EOS {@code eos}). */
     public static LlamaConfig config(int maxPos, int eos) {
-        return new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, 32, LlamaConfig.defaultIntermediateSize(32), 2, 4, 2, 8,
-                maxPos, 1e-6, false, false, false, ByteLevelTokenizer.BOS, new int[] {eos}, ByteLevelTokenizer.PAD,
-                "float32", RopeParameters.of("default", 10000.0, Map.of()));
+        return new LlamaConfig(
+                ByteLevelTokenizer.VOCAB_SIZE,
+                32,
+                LlamaConfig.defaultIntermediateSize(32),
+                2,
+                4,
+                2,
+                8,
+                maxPos,
+                1e-6,
+                false,
+                false,
+                false,
+                ByteLevelTokenizer.BOS,
+                new int[] {eos},
+                ByteLevelTokenizer.PAD,
+                "float32",
+                RopeParameters.of("default", 10000.0, Map.of()));
     }
 
     /** Writes a random model (std 0.3, so greedy output varies) with config.json, weights and tokenizer files. */
     public static Path write(Path dir, LlamaConfig config, long seed) throws IOException {
         Files.createDirectories(dir);
-        try (NDManager m = Engines.newManager(); Llama model = Llama.random(config, seed, 0.3, m.newSubManager())) {
+        try (NDManager m = Engines.newManager();
+                Llama model = Llama.random(config, seed, 0.3, m.newSubManager())) {
             HfCheckpoint.save(model, dir, DataType.FLOAT32);
             ByteLevelTokenizer.write(dir, config.maxPositionEmbeddings());
         }

@@ -6,7 +6,13 @@ import java.nio.file.Path;
 public interface TrainListener {
 
     /** Progress after each optimizer step. */
-    record StepStats(int step, int totalSteps, double loss, double lr, double tokensPerSecond, double etaSeconds,
+    record StepStats(
+            int step,
+            int totalSteps,
+            double loss,
+            double lr,
+            double tokensPerSecond,
+            double etaSeconds,
             long tokensSeen) {}
 
     /**
@@ -14,8 +20,14 @@ public interface TrainListener {
      *
      * @param manifestSha256 sha256 of the checkpoint's manifest.json: the checkpoint's identity
      */
-    record Checkpoint(Path dir, int step, String manifestSha256, double trainLoss, double wallSeconds,
-            long peakRssBytes, boolean last) {}
+    record Checkpoint(
+            Path dir,
+            int step,
+            String manifestSha256,
+            double trainLoss,
+            double wallSeconds,
+            long peakRssBytes,
+            boolean last) {}
 
     default void onStart(int firstStep, int totalSteps) {}
 

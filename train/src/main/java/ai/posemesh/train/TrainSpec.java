@@ -45,11 +45,47 @@ public record TrainSpec(
         double retrievalFraction) {
 
     /** A job without synthetic retrieval examples. */
-    public TrainSpec(Path base, Method method, String ropeType, int trainLen, int targetLen, int chunks, int steps,
-            double lr, int warmupSteps, int batchSize, int microBatch, double clip, double weightDecay, long seed,
-            String data, Path out, int checkpointEvery, String saveDtype, double heldOutFraction) {
-        this(base, method, ropeType, trainLen, targetLen, chunks, steps, lr, warmupSteps, batchSize, microBatch, clip,
-                weightDecay, seed, data, out, checkpointEvery, saveDtype, heldOutFraction, 0.0);
+    public TrainSpec(
+            Path base,
+            Method method,
+            String ropeType,
+            int trainLen,
+            int targetLen,
+            int chunks,
+            int steps,
+            double lr,
+            int warmupSteps,
+            int batchSize,
+            int microBatch,
+            double clip,
+            double weightDecay,
+            long seed,
+            String data,
+            Path out,
+            int checkpointEvery,
+            String saveDtype,
+            double heldOutFraction) {
+        this(
+                base,
+                method,
+                ropeType,
+                trainLen,
+                targetLen,
+                chunks,
+                steps,
+                lr,
+                warmupSteps,
+                batchSize,
+                microBatch,
+                clip,
+                weightDecay,
+                seed,
+                data,
+                out,
+                checkpointEvery,
+                saveDtype,
+                heldOutFraction,
+                0.0);
     }
 
     /** How position ids (and input lengths) are drawn. */
@@ -67,7 +103,9 @@ public record TrainSpec(
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new TrainException(TrainException.Kind.INVALID_ARGUMENT, "method",
+                throw new TrainException(
+                        TrainException.Kind.INVALID_ARGUMENT,
+                        "method",
                         "unknown method '" + s + "'; expected pose, randpos, full or none");
             }
         }
@@ -86,8 +124,10 @@ public record TrainSpec(
         bad(base == null, "base", "is required");
         bad(out == null, "out", "is required");
         bad(method == null, "method", "is required");
-        bad(!ROPE_TYPES.contains(ropeType), "rope", "unknown rope type '" + ropeType
-                + "'; expected one of none, linear, ntk, yarn, yarn-pose, dynamic");
+        bad(
+                !ROPE_TYPES.contains(ropeType),
+                "rope",
+                "unknown rope type '" + ropeType + "'; expected one of none, linear, ntk, yarn, yarn-pose, dynamic");
         bad(trainLen < 2, "train_len", "must be >= 2, got " + trainLen);
         bad(targetLen < trainLen, "target_len", "Lt (" + targetLen + ") must be >= Lc (" + trainLen + ")");
         bad(chunks < 1 || chunks > trainLen, "chunks", "must be in [1, Lc], got " + chunks);
@@ -95,13 +135,17 @@ public record TrainSpec(
         bad(!(lr >= 0) || Double.isInfinite(lr), "lr", "must be a finite number >= 0, got " + lr);
         bad(warmupSteps < 0, "warmup_steps", "must be >= 0");
         bad(batchSize < 1, "batch_size", "must be >= 1");
-        bad(microBatch < 1 || batchSize % microBatch != 0, "micro_batch",
+        bad(
+                microBatch < 1 || batchSize % microBatch != 0,
+                "micro_batch",
                 "must divide batch_size (" + batchSize + "), got " + microBatch);
         bad(!(clip >= 0), "clip", "must be >= 0 (0 disables clipping)");
         bad(!(weightDecay >= 0), "weight_decay", "must be >= 0");
         bad(data == null || data.isBlank(), "data", "is required");
         bad(checkpointEvery < 0, "checkpoint_every", "must be >= 0");
-        bad(!saveDtype.equals("float32") && !saveDtype.equals("bfloat16"), "save_dtype",
+        bad(
+                !saveDtype.equals("float32") && !saveDtype.equals("bfloat16"),
+                "save_dtype",
                 "must be float32 or bfloat16, got " + saveDtype);
         bad(!(heldOutFraction >= 0 && heldOutFraction < 1), "held_out", "must be in [0, 1)");
         bad(!(retrievalFraction >= 0 && retrievalFraction <= 1), "retrieval_fraction", "must be in [0, 1]");
@@ -126,7 +170,7 @@ public record TrainSpec(
 
     /** The seed's defaults for everything but the paths, method, RoPE and lengths. */
     public static TrainSpec defaults(Path base, Method method, String rope, int lc, int lt, String data, Path out) {
-        return new TrainSpec(base, method, rope, lc, lt, 2, 1000, 2e-5, 10, 64, 8, 1.0, 0.0, 42, data, out, 100,
-                "float32", 0.05);
+        return new TrainSpec(
+                base, method, rope, lc, lt, 2, 1000, 2e-5, 10, 64, 8, 1.0, 0.0, 42, data, out, 100, "float32", 0.05);
     }
 }

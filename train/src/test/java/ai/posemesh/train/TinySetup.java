@@ -22,9 +22,24 @@ public final class TinySetup {
     private TinySetup() {}
 
     public static Path base(Path dir, int maxPos) throws IOException {
-        LlamaConfig c = new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, 64, 176, 2, 4, 2, 16, maxPos, 1e-6, true,
-                false, false, ByteLevelTokenizer.BOS, new int[] {ByteLevelTokenizer.EOS}, ByteLevelTokenizer.PAD,
-                "float32", RopeParameters.of("default", 10000.0, Map.of()));
+        LlamaConfig c = new LlamaConfig(
+                ByteLevelTokenizer.VOCAB_SIZE,
+                64,
+                176,
+                2,
+                4,
+                2,
+                16,
+                maxPos,
+                1e-6,
+                true,
+                false,
+                false,
+                ByteLevelTokenizer.BOS,
+                new int[] {ByteLevelTokenizer.EOS},
+                ByteLevelTokenizer.PAD,
+                "float32",
+                RopeParameters.of("default", 10000.0, Map.of()));
         try (NDManager m = Engines.newManager();
                 Llama model = Llama.random(c, 5, m.newSubManager())) {
             HfCheckpoint.save(model, dir, DataType.FLOAT32);
@@ -43,8 +58,12 @@ public final class TinySetup {
         for (int d = 0; d < docs; d++) {
             StringBuilder sb = new StringBuilder();
             for (int s = 0; s < sentencesPerDoc; s++) {
-                sb.append(subjects[r.nextInt(5)]).append(' ').append(verbs[r.nextInt(5)]).append(' ')
-                        .append(objects[r.nextInt(5)]).append(' ');
+                sb.append(subjects[r.nextInt(5)])
+                        .append(' ')
+                        .append(verbs[r.nextInt(5)])
+                        .append(' ')
+                        .append(objects[r.nextInt(5)])
+                        .append(' ');
             }
             lines.add("{\"id\":\"doc-" + d + "\",\"source\":\"test\",\"license\":\"CC0\",\"text\":\""
                     + sb.toString().trim() + "\"}");

@@ -30,8 +30,10 @@ class PasskeyEvalTest {
         String p = PasskeyPrompt.build(4321, 2, 1);
         String[] lines = p.split("\n", -1);
         assertEquals(5, lines.length);
-        assertEquals("There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
-                + "I will quiz you about the important information there.", lines[0]);
+        assertEquals(
+                "There is an important info hidden inside a lot of irrelevant text. Find it and memorize them. "
+                        + "I will quiz you about the important information there.",
+                lines[0]);
         assertEquals(PasskeyPrompt.FILLER + PasskeyPrompt.FILLER, lines[1]);
         assertEquals("The pass key is 4321. Remember it. 4321 is the pass key.", lines[2]);
         assertEquals(PasskeyPrompt.FILLER, lines[3]);
@@ -42,8 +44,23 @@ class PasskeyEvalTest {
     @Test
     void promptsFitTheLengthAndTrialsRun() throws Exception {
         Path dir = tmp.resolve("m");
-        LlamaConfig c = new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, 32, 96, 1, 2, 2, 16, 2048, 1e-6, true, false,
-                false, ByteLevelTokenizer.BOS, new int[] {ByteLevelTokenizer.EOS}, ByteLevelTokenizer.PAD, "float32",
+        LlamaConfig c = new LlamaConfig(
+                ByteLevelTokenizer.VOCAB_SIZE,
+                32,
+                96,
+                1,
+                2,
+                2,
+                16,
+                2048,
+                1e-6,
+                true,
+                false,
+                false,
+                ByteLevelTokenizer.BOS,
+                new int[] {ByteLevelTokenizer.EOS},
+                ByteLevelTokenizer.PAD,
+                "float32",
                 RopeParameters.of("default", 10000.0, Map.of()));
         try (NDManager m = Engines.newManager();
                 Llama model = Llama.random(c, 1, m.newSubManager())) {

@@ -54,14 +54,15 @@ public class InferenceRuntime {
         registry = new ModelRegistry();
         engine = new InferenceEngine(registry, new TokenBudget(config.tokenBudget()), config.prefillChunk());
         int n = config.workers().orElse(Runtime.getRuntime().availableProcessors());
-        workers = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                threads("posemesh-infer"));
-        control = new ThreadPoolExecutor(0, MAX_CONTROL_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                threads("posemesh-control"));
+        workers = new ThreadPoolExecutor(
+                n, n, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads("posemesh-infer"));
+        control = new ThreadPoolExecutor(
+                0, MAX_CONTROL_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), threads("posemesh-control"));
         registry.onChange(this::updateHealth);
         updateHealth(); // the gRPC server marked itself SERVING when it started; no model is loaded yet
-        LOG.infof("inference: token budget %d, prefill chunk %d, %d workers", config.tokenBudget(),
-                config.prefillChunk(), n);
+        LOG.infof(
+                "inference: token budget %d, prefill chunk %d, %d workers",
+                config.tokenBudget(), config.prefillChunk(), n);
         config.models().filter(s -> !s.isBlank()).ifPresent(list -> control.execute(() -> loadAtStartup(list)));
     }
 

@@ -35,13 +35,16 @@ class HealthTest {
     MutinyServerReflectionGrpc.MutinyServerReflectionStub reflection;
 
     ServingStatus status(String service) {
-        return health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+        return health.check(HealthCheckRequest.newBuilder().setService(service).build())
+                .getStatus();
     }
 
     @Test
     void servingOnlyWithAModel() throws Exception {
-        for (ModelInfo m : inference.listModels(ListModelsRequest.getDefaultInstance()).getModelsList()) {
-            inference.unloadModel(UnloadModelRequest.newBuilder().setModel(m.getName()).build());
+        for (ModelInfo m :
+                inference.listModels(ListModelsRequest.getDefaultInstance()).getModelsList()) {
+            inference.unloadModel(
+                    UnloadModelRequest.newBuilder().setModel(m.getName()).build());
         }
         assertEquals(ServingStatus.NOT_SERVING, status(""));
         assertEquals(ServingStatus.NOT_SERVING, status(InferenceGrpc.SERVICE_NAME));
@@ -51,16 +54,28 @@ class HealthTest {
         TestModels.ensureLoaded(inference, TestModels.TINY);
         assertEquals(ServingStatus.SERVING, status(""));
         assertEquals(ServingStatus.SERVING, status(InferenceGrpc.SERVICE_NAME));
-        given().when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"))
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .body("status", is("UP"))
                 .body("checks.find { it.name == 'posemesh-inference models' }.data.models", is("tiny"));
     }
 
     @Test
     void reflectionListsTheInferenceService() {
-        ServerReflectionResponse r = reflection.serverReflectionInfo(Multi.createFrom().item(
-                ServerReflectionRequest.newBuilder().setListServices("*").build()))
-                .collect().first().await().atMost(Duration.ofSeconds(10));
-        assertTrue(r.getListServicesResponse().getServiceList().stream()
-                .anyMatch(s -> s.getName().equals(InferenceGrpc.SERVICE_NAME)), r.toString());
+        ServerReflectionResponse r = reflection
+                .serverReflectionInfo(Multi.createFrom()
+                        .item(ServerReflectionRequest.newBuilder()
+                                .setListServices("*")
+                                .build()))
+                .collect()
+                .first()
+                .await()
+                .atMost(Duration.ofSeconds(10));
+        assertTrue(
+                r.getListServicesResponse().getServiceList().stream()
+                        .anyMatch(s -> s.getName().equals(InferenceGrpc.SERVICE_NAME)),
+                r.toString());
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.posemesh.proto.inference.v1.Final;
-
 import ai.posemesh.proto.inference.v1.GenerateResponse;
 import ai.posemesh.proto.inference.v1.Prompt;
 import ai.posemesh.proto.inference.v1.TokenIds;
@@ -56,7 +55,10 @@ public final class Rpc {
         while (it.hasNext()) {
             GenerateResponse r = it.next();
             switch (r.getEventCase()) {
-                case PREFILL -> prefill.add(new int[] {r.getPrefill().getTokensDone(), r.getPrefill().getTokensTotal()});
+                case PREFILL ->
+                    prefill.add(new int[] {
+                        r.getPrefill().getTokensDone(), r.getPrefill().getTokensTotal()
+                    });
                 case TOKEN -> {
                     ids.add((long) r.getToken().getId());
                     lps.add(r.getToken().getLogprob());

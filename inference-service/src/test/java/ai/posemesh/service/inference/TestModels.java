@@ -43,15 +43,31 @@ public final class TestModels {
     }
 
     static LlamaConfig config(int layers, int heads, int kvHeads, int maxPos, RopeParameters rope) {
-        return new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, 32, LlamaConfig.defaultIntermediateSize(32), layers,
-                heads, kvHeads, 32 / heads, maxPos, 1e-6, false, false, false, ByteLevelTokenizer.BOS,
-                new int[] {ByteLevelTokenizer.EOS}, ByteLevelTokenizer.PAD, "float32", rope);
+        return new LlamaConfig(
+                ByteLevelTokenizer.VOCAB_SIZE,
+                32,
+                LlamaConfig.defaultIntermediateSize(32),
+                layers,
+                heads,
+                kvHeads,
+                32 / heads,
+                maxPos,
+                1e-6,
+                false,
+                false,
+                false,
+                ByteLevelTokenizer.BOS,
+                new int[] {ByteLevelTokenizer.EOS},
+                ByteLevelTokenizer.PAD,
+                "float32",
+                rope);
     }
 
     /** std 0.3 weights, so greedy output varies from token to token. */
     static void write(Path dir, LlamaConfig config, long seed) throws IOException {
         Files.createDirectories(dir);
-        try (NDManager m = Engines.newManager(); Llama model = Llama.random(config, seed, 0.3, m.newSubManager())) {
+        try (NDManager m = Engines.newManager();
+                Llama model = Llama.random(config, seed, 0.3, m.newSubManager())) {
             HfCheckpoint.save(model, dir, DataType.FLOAT32);
             ByteLevelTokenizer.write(dir, config.maxPositionEmbeddings());
         }
@@ -60,7 +76,9 @@ public final class TestModels {
     /** Loads the model into the service unless a model of that name is there already. */
     public static void ensureLoaded(InferenceGrpc.InferenceBlockingStub inference, String name) throws IOException {
         try {
-            inference.loadModel(LoadModelRequest.newBuilder().setName(name).setUri(dir(name).toUri().toString())
+            inference.loadModel(LoadModelRequest.newBuilder()
+                    .setName(name)
+                    .setUri(dir(name).toUri().toString())
                     .build());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
@@ -73,9 +91,15 @@ public final class TestModels {
     public static String writeManifest(Path dir) throws Exception {
         StringBuilder files = new StringBuilder();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> !p.getFileName().toString().equals("manifest.json")).sorted().toList()) {
-                files.append(files.length() == 0 ? "" : ",").append('"').append(p.getFileName()).append("\":\"")
-                        .append(sha256(Files.readAllBytes(p))).append('"');
+            for (Path p : s.filter(p -> !p.getFileName().toString().equals("manifest.json"))
+                    .sorted()
+                    .toList()) {
+                files.append(files.length() == 0 ? "" : ",")
+                        .append('"')
+                        .append(p.getFileName())
+                        .append("\":\"")
+                        .append(sha256(Files.readAllBytes(p)))
+                        .append('"');
             }
         }
         byte[] manifest = ("{\"step\":7,\"files\":{" + files + "}}").getBytes();

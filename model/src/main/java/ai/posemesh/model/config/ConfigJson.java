@@ -38,8 +38,13 @@ public final class ConfigJson {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new CheckpointException(file, null, "is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+            throw new CheckpointException(
+                    file,
+                    null,
+                    "is not valid JSON: " + e.getOriginalMessage() + " (line "
+                            + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr() + ")",
+                    e);
         } catch (IOException e) {
             throw new CheckpointException(file, null, "cannot be read: " + e.getMessage(), e);
         }

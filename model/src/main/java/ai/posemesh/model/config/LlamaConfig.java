@@ -72,7 +72,9 @@ public record LlamaConfig(
         Fields f = new Fields(root, file);
         String modelType = root.path("model_type").asText("llama");
         if (!modelType.equals("llama")) {
-            throw new CheckpointException(file, "model_type",
+            throw new CheckpointException(
+                    file,
+                    "model_type",
                     "'" + modelType + "' is not supported; posemesh implements LlamaForCausalLM (model_type 'llama')");
         }
         String act = root.path("hidden_act").asText("silu");
@@ -83,12 +85,14 @@ public record LlamaConfig(
         int heads = f.positiveInt("num_attention_heads", null);
         int kvHeads = f.positiveInt("num_key_value_heads", heads);
         if (heads % kvHeads != 0) {
-            throw new CheckpointException(file, "num_key_value_heads",
-                    kvHeads + " does not divide num_attention_heads " + heads);
+            throw new CheckpointException(
+                    file, "num_key_value_heads", kvHeads + " does not divide num_attention_heads " + heads);
         }
         Integer headDimField = root.hasNonNull("head_dim") ? f.positiveInt("head_dim", null) : null;
         if (headDimField == null && hidden % heads != 0) {
-            throw new CheckpointException(file, "hidden_size",
+            throw new CheckpointException(
+                    file,
+                    "hidden_size",
                     hidden + " is not divisible by num_attention_heads " + heads + " and no head_dim is given");
         }
         int headDim = headDimField != null ? headDimField : hidden / heads;
@@ -97,7 +101,8 @@ public record LlamaConfig(
         }
         double eps = root.hasNonNull("rms_norm_eps") ? f.positiveDouble("rms_norm_eps") : 1e-6;
         int maxPos = f.positiveInt("max_position_embeddings", 2048);
-        String dtype = root.hasNonNull("dtype") ? root.get("dtype").asText()
+        String dtype = root.hasNonNull("dtype")
+                ? root.get("dtype").asText()
                 : root.path("torch_dtype").asText("float32");
         RopeParameters rope = readRope(root, file, maxPos);
         Rope.frequencies(rope, headDim, maxPos, maxPos); // validates type and fields now, naming the field
@@ -106,7 +111,11 @@ public record LlamaConfig(
                 hidden,
                 f.positiveInt("intermediate_size", null),
                 f.positiveInt("num_hidden_layers", null),
-                heads, kvHeads, headDim, maxPos, eps,
+                heads,
+                kvHeads,
+                headDim,
+                maxPos,
+                eps,
                 f.bool("tie_word_embeddings", false),
                 f.bool("attention_bias", false),
                 f.bool("mlp_bias", false),
@@ -151,11 +160,12 @@ public record LlamaConfig(
             }
             params.put("rope_theta", theta == null || theta.isNull() ? 10000.0 : theta.asDouble());
         }
-        JsonNode prf = root.hasNonNull("partial_rotary_factor") ? root.get("partial_rotary_factor")
+        JsonNode prf = root.hasNonNull("partial_rotary_factor")
+                ? root.get("partial_rotary_factor")
                 : params.get("partial_rotary_factor");
         if (prf != null && !prf.isNull() && prf.asDouble() != 1.0) {
-            throw new CheckpointException(file, "partial_rotary_factor",
-                    prf + " is not supported: LLaMA rotates the whole head");
+            throw new CheckpointException(
+                    file, "partial_rotary_factor", prf + " is not supported: LLaMA rotates the whole head");
         }
         String type = params.get("rope_type").asText();
         if (type.equals("llama3") || type.equals("yarn") || type.equals("yarn-pose") || type.equals("longrope")) {
@@ -220,9 +230,24 @@ public record LlamaConfig(
 
     /** The same config with another weight dtype recorded ("float32", "bfloat16", "float16"). */
     public LlamaConfig withDtype(String newDtype) {
-        return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
-                maxPositionEmbeddings, rmsNormEps, tieWordEmbeddings, attentionBias, mlpBias, bosTokenId, eosTokenIds,
-                padTokenId, newDtype, rope);
+        return new LlamaConfig(
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                headDim,
+                maxPositionEmbeddings,
+                rmsNormEps,
+                tieWordEmbeddings,
+                attentionBias,
+                mlpBias,
+                bosTokenId,
+                eosTokenIds,
+                padTokenId,
+                newDtype,
+                rope);
     }
 
     /** Typed field access that names the field on error. */

@@ -46,8 +46,7 @@ public final class RopeParameters {
     public double requireDouble(String name) {
         JsonNode n = fields.get(name);
         if (n == null || n.isNull()) {
-            throw new CheckpointException(file, section + "." + name,
-                    "missing; rope_type '" + type() + "' needs it");
+            throw new CheckpointException(file, section + "." + name, "missing; rope_type '" + type() + "' needs it");
         }
         return number(n, name);
     }
@@ -106,7 +105,9 @@ public final class RopeParameters {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getKey().equals("rope_type") && !e.getKey().equals("rope_theta") && !e.getKey().equals("type")) {
+            if (!e.getKey().equals("rope_type")
+                    && !e.getKey().equals("rope_theta")
+                    && !e.getKey().equals("type")) {
                 out.set(e.getKey(), e.getValue());
             }
         }

@@ -42,8 +42,11 @@ public final class CachedSequence implements AutoCloseable {
         long[] pos = new long[n];
         Arrays.setAll(pos, i -> cache.length() + i);
         try (NDManager s = manager.newSubManager()) {
-            NDArray hidden = model.forward(s.create(Arrays.copyOfRange(ids, from, to), new Shape(1, n)),
-                    s.create(pos, new Shape(1, n)), cache, ropeLength);
+            NDArray hidden = model.forward(
+                    s.create(Arrays.copyOfRange(ids, from, to), new Shape(1, n)),
+                    s.create(pos, new Shape(1, n)),
+                    cache,
+                    ropeLength);
             return model.logits(hidden.get(new NDIndex("0, -1"))).toFloatArray();
         }
     }

@@ -24,7 +24,9 @@ public final class GreedyDecoder {
         }
         for (int i = 0; i < prompt.length; i++) {
             if (prompt[i] < 0 || prompt[i] >= c.vocabSize()) {
-                throw new CheckpointException(null, "prompt[" + i + "]",
+                throw new CheckpointException(
+                        null,
+                        "prompt[" + i + "]",
                         "token id " + prompt[i] + " is outside the vocabulary [0, " + c.vocabSize() + ")");
             }
         }

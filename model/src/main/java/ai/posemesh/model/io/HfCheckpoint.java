@@ -83,8 +83,11 @@ public final class HfCheckpoint {
         }
         Path index = dir.resolve(INDEX);
         if (!Files.isRegularFile(index)) {
-            throw new CheckpointException(dir, WEIGHTS, "no model.safetensors or model.safetensors.index.json in "
-                    + "the directory (pytorch_model.bin is not read: convert it to safetensors)");
+            throw new CheckpointException(
+                    dir,
+                    WEIGHTS,
+                    "no model.safetensors or model.safetensors.index.json in "
+                            + "the directory (pytorch_model.bin is not read: convert it to safetensors)");
         }
         JsonNode map = ConfigJson.read(index).get("weight_map");
         if (map == null || !map.isObject() || map.isEmpty()) {
@@ -127,7 +130,10 @@ public final class HfCheckpoint {
         // write to temporary names, then move: a crash never leaves a half-written checkpoint that looks complete
         Path tmpWeights = dir.resolve(WEIGHTS + ".tmp");
         Safetensors.write(tmpWeights, model.weights(), dtype, Map.of());
-        Files.move(tmpWeights, dir.resolve(WEIGHTS), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                tmpWeights,
+                dir.resolve(WEIGHTS),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         ConfigJson.write(dir.resolve(GENERATION_CONFIG), generationConfig(config));
         ConfigJson.write(dir.resolve(CONFIG), config.toJson(layout));
@@ -150,8 +156,8 @@ public final class HfCheckpoint {
 
     private static void requireDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new CheckpointException(dir, null, Files.exists(dir) ? "is not a directory"
-                    : "model directory not found");
+            throw new CheckpointException(
+                    dir, null, Files.exists(dir) ? "is not a directory" : "model directory not found");
         }
     }
 }

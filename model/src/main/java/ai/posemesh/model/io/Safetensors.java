@@ -86,14 +86,18 @@ public final class Safetensors {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
-                throw new CheckpointException(file, null,
+                throw new CheckpointException(
+                        file,
+                        null,
                         "truncated safetensors file: " + size + " bytes, shorter than the 8-byte header length");
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long n = lenBuf.flip().getLong();
             if (n <= 0 || n > MAX_HEADER_BYTES || n > size - 8) {
-                throw new CheckpointException(file, "header length",
+                throw new CheckpointException(
+                        file,
+                        "header length",
                         "bad header length " + n + " (file has " + (size - 8) + " bytes after the length field)");
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
@@ -114,7 +118,10 @@ public final class Safetensors {
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
-                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    e.getValue()
+                            .fields()
+                            .forEachRemaining(
+                                    m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 entries.put(e.getKey(), entry(file, e.getKey(), e.getValue(), dataLen));
@@ -151,15 +158,21 @@ public final class Safetensors {
             }
             shape[i] = sh.get(i).asLong();
         }
-        if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber()
+        if (off == null
+                || !off.isArray()
+                || off.size() != 2
+                || !off.get(0).isIntegralNumber()
                 || !off.get(1).isIntegralNumber()) {
             throw new CheckpointException(file, name + ".data_offsets", "must be a list of two integers, got " + off);
         }
         long begin = off.get(0).asLong();
         long end = off.get(1).asLong();
         if (begin < 0 || end < begin || end > dataLen) {
-            throw new CheckpointException(file, name + ".data_offsets", "[" + begin + ", " + end
-                    + "] lie outside the file's " + dataLen + " data bytes (truncated or corrupt file)");
+            throw new CheckpointException(
+                    file,
+                    name + ".data_offsets",
+                    "[" + begin + ", " + end + "] lie outside the file's " + dataLen
+                            + " data bytes (truncated or corrupt file)");
         }
         Entry e = new Entry(name, dtype, shape, begin, end);
         long expected;
@@ -169,8 +182,11 @@ public final class Safetensors {
             throw new CheckpointException(file, name + ".shape", "too large: " + sh);
         }
         if (end - begin != expected) {
-            throw new CheckpointException(file, name, "dtype/shape mismatch: " + dtype + " " + sh + " needs "
-                    + expected + " bytes but data_offsets span " + (end - begin));
+            throw new CheckpointException(
+                    file,
+                    name,
+                    "dtype/shape mismatch: " + dtype + " " + sh + " needs " + expected + " bytes but data_offsets span "
+                            + (end - begin));
         }
         return e;
     }
@@ -184,8 +200,11 @@ public final class Safetensors {
         try (FileChannel ch = FileChannel.open(h.file(), StandardOpenOption.READ)) {
             long len = e.end() - e.begin();
             if (len > Integer.MAX_VALUE - 8) {
-                throw new CheckpointException(h.file(), name, "tensors over 2 GiB are not supported yet (" + len
-                        + " bytes); shard the checkpoint so that no single tensor is that large");
+                throw new CheckpointException(
+                        h.file(),
+                        name,
+                        "tensors over 2 GiB are not supported yet (" + len
+                                + " bytes); shard the checkpoint so that no single tensor is that large");
             }
             ByteBuffer data = ByteBuffer.allocateDirect((int) len).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, data, h.dataStart() + e.begin());
@@ -240,8 +259,7 @@ public final class Safetensors {
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
-        byte[] json = new com.fasterxml.jackson.databind.ObjectMapper()
-                .writeValueAsBytes(header);
+        byte[] json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8;
         ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
         head.putLong(padded).put(json);
@@ -249,8 +267,8 @@ public final class Safetensors {
             head.put((byte) ' ');
         }
         head.flip();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(ch, head);
             for (NDArray a : tensors.values()) {
                 if (dtype == DataType.BFLOAT16) {

@@ -2,10 +2,10 @@ package ai.posemesh.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.training.ParameterStore;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
 import ai.posemesh.model.Engines;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -83,7 +83,8 @@ final class FusedAttention implements Attention {
         // with grad mode on (training) the module must not run under torch's InferenceMode, or its output cannot be
         // saved for backward; DJL picks the mode from the training flag
         boolean training = JniUtils.isGradMode();
-        return block.forward(new ParameterStore(q.getManager(), false), new NDList(q, k, v), training).singletonOrThrow();
+        return block.forward(new ParameterStore(q.getManager(), false), new NDList(q, k, v), training)
+                .singletonOrThrow();
     }
 
     /** The TorchScript archive (zip) for {@link #SCRIPT}. */

@@ -40,9 +40,21 @@ public final class Llama implements AutoCloseable {
     /** One decoder layer's tensors (biases are null unless attention_bias / mlp_bias). */
     record Layer(
             NDArray inputNorm,
-            NDArray wq, NDArray bq, NDArray wk, NDArray bk, NDArray wv, NDArray bv, NDArray wo, NDArray bo,
+            NDArray wq,
+            NDArray bq,
+            NDArray wk,
+            NDArray bk,
+            NDArray wv,
+            NDArray bv,
+            NDArray wo,
+            NDArray bo,
             NDArray postNorm,
-            NDArray wGate, NDArray bGate, NDArray wUp, NDArray bUp, NDArray wDown, NDArray bDown) {}
+            NDArray wGate,
+            NDArray bGate,
+            NDArray wUp,
+            NDArray bUp,
+            NDArray wDown,
+            NDArray bDown) {}
 
     private final LlamaConfig config;
     private final NDManager manager;
@@ -78,14 +90,21 @@ public final class Llama implements AutoCloseable {
             boolean mb = config.mlpBias();
             layers[l] = new Layer(
                     t.require(p + "input_layernorm.weight", d),
-                    t.require(p + "self_attn.q_proj.weight", qDim, d), t.bias(ab, p + "self_attn.q_proj.bias", qDim),
-                    t.require(p + "self_attn.k_proj.weight", kvDim, d), t.bias(ab, p + "self_attn.k_proj.bias", kvDim),
-                    t.require(p + "self_attn.v_proj.weight", kvDim, d), t.bias(ab, p + "self_attn.v_proj.bias", kvDim),
-                    t.require(p + "self_attn.o_proj.weight", d, qDim), t.bias(ab, p + "self_attn.o_proj.bias", d),
+                    t.require(p + "self_attn.q_proj.weight", qDim, d),
+                    t.bias(ab, p + "self_attn.q_proj.bias", qDim),
+                    t.require(p + "self_attn.k_proj.weight", kvDim, d),
+                    t.bias(ab, p + "self_attn.k_proj.bias", kvDim),
+                    t.require(p + "self_attn.v_proj.weight", kvDim, d),
+                    t.bias(ab, p + "self_attn.v_proj.bias", kvDim),
+                    t.require(p + "self_attn.o_proj.weight", d, qDim),
+                    t.bias(ab, p + "self_attn.o_proj.bias", d),
                     t.require(p + "post_attention_layernorm.weight", d),
-                    t.require(p + "mlp.gate_proj.weight", ff, d), t.bias(mb, p + "mlp.gate_proj.bias", ff),
-                    t.require(p + "mlp.up_proj.weight", ff, d), t.bias(mb, p + "mlp.up_proj.bias", ff),
-                    t.require(p + "mlp.down_proj.weight", d, ff), t.bias(mb, p + "mlp.down_proj.bias", d));
+                    t.require(p + "mlp.gate_proj.weight", ff, d),
+                    t.bias(mb, p + "mlp.gate_proj.bias", ff),
+                    t.require(p + "mlp.up_proj.weight", ff, d),
+                    t.bias(mb, p + "mlp.up_proj.bias", ff),
+                    t.require(p + "mlp.down_proj.weight", d, ff),
+                    t.bias(mb, p + "mlp.down_proj.bias", d));
         }
         this.rope = new RotaryEmbedding(config.rope(), hd, config.maxPositionEmbeddings());
         this.weights = t.used();
@@ -130,8 +149,15 @@ public final class Llama implements AutoCloseable {
         return new Llama(config, w, manager, null);
     }
 
-    private static void linear(Map<String, NDArray> w, NDManager m, SplittableRandom rng, double std, String name,
-            int out, int in, boolean bias) {
+    private static void linear(
+            Map<String, NDArray> w,
+            NDManager m,
+            SplittableRandom rng,
+            double std,
+            String name,
+            int out,
+            int in,
+            boolean bias) {
         w.put(name + ".weight", normal(m, rng, out, in, std));
         if (bias) {
             w.put(name + ".bias", m.zeros(new Shape(out)));
@@ -210,8 +236,8 @@ public final class Llama implements AutoCloseable {
             NDArray h1 = h.add(linear(a, w.wo(), w.bo()));
             NDArray x2 = rmsNorm(h1, w.postNorm());
             NDArray gate = linear(x2, w.wGate(), w.bGate());
-            NDArray mlp = linear(gate.mul(Activation.sigmoid(gate)).mul(linear(x2, w.wUp(), w.bUp())),
-                    w.wDown(), w.bDown());
+            NDArray mlp =
+                    linear(gate.mul(Activation.sigmoid(gate)).mul(linear(x2, w.wUp(), w.bUp())), w.wDown(), w.bDown());
             out = h1.add(mlp);
             NDScope.unregister(out);
         }
@@ -281,8 +307,11 @@ public final class Llama implements AutoCloseable {
                 throw new CheckpointException(source, name, "tensor missing from the checkpoint");
             }
             if (!a.getShape().equals(new Shape(shape))) {
-                throw new CheckpointException(source, name, "shape " + a.getShape() + " does not match config.json, "
-                        + "which implies " + new Shape(shape));
+                throw new CheckpointException(
+                        source,
+                        name,
+                        "shape " + a.getShape() + " does not match config.json, " + "which implies "
+                                + new Shape(shape));
             }
             used.put(name, a);
             return a;

@@ -24,7 +24,9 @@ final class PlainAttention implements Attention {
         NDArray kj = m.arange(tk).reshape(1, tk);
         NDArray visible = kj.lte(qi); // [Tq,Tk]
         Shape square = new Shape(tq, tk);
-        NDArray bias = NDArrays.where(visible, m.zeros(square, scores.getDataType()),
+        NDArray bias = NDArrays.where(
+                visible,
+                m.zeros(square, scores.getDataType()),
                 m.full(square, Float.NEGATIVE_INFINITY, scores.getDataType())); // 0 or −inf, broadcast over B,H
         return scores.add(bias).softmax(-1).matMul(v);
     }

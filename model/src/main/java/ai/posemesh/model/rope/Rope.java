@@ -49,7 +49,9 @@ public final class Rope {
     public static Frequencies frequencies(RopeParameters p, int dim, int maxPositionEmbeddings, int seqLen) {
         Variant v = TABLE.get(p.type());
         if (v == null) {
-            throw new CheckpointException(p.file(), p.section() + ".rope_type",
+            throw new CheckpointException(
+                    p.file(),
+                    p.section() + ".rope_type",
                     "unknown rope_type '" + p.type() + "'; known types: " + String.join(", ", TABLE.keySet()));
         }
         return v.compute(p, dim, maxPositionEmbeddings, seqLen);

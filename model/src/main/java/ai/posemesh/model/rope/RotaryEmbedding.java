@@ -47,7 +47,8 @@ public final class RotaryEmbedding {
             inv32[i] = (float) f.invFreq()[i];
         }
         NDArray inv = m.create(inv32); // [dim/2]
-        NDArray angles = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv); // [B,T,dim/2]
+        NDArray angles =
+                positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv); // [B,T,dim/2]
         NDArray emb = angles.concat(angles, -1).expandDims(1); // [B,1,T,dim]
         float att = (float) f.attentionFactor();
         NDArray cos = emb.cos();

@@ -90,8 +90,8 @@ public final class TokenScorer {
      *
      * @param topK also find the k most likely tokens per target (0 = no)
      */
-    public static void stream(Llama model, long[] ids, Options opts, int topK, BooleanSupplier cancelled,
-            Consumer<Block> sink) {
+    public static void stream(
+            Llama model, long[] ids, Options opts, int topK, BooleanSupplier cancelled, Consumer<Block> sink) {
         validate(model, ids, null, opts);
         if (topK < 0 || topK > model.config().vocabSize()) {
             throw new CheckpointException(null, "topK", "must be in [0, vocab_size], got " + topK);
@@ -99,8 +99,14 @@ public final class TokenScorer {
         run(model, ids, null, opts, topK, cancelled, sink);
     }
 
-    private static void run(Llama model, long[] ids, long[] positions, Options opts, int topK,
-            BooleanSupplier cancelled, Consumer<Block> sink) {
+    private static void run(
+            Llama model,
+            long[] ids,
+            long[] positions,
+            Options opts,
+            int topK,
+            BooleanSupplier cancelled,
+            Consumer<Block> sink) {
         if (opts.window() <= 0 || opts.window() >= ids.length) {
             Targets all = new Targets(0, 0, topK, cancelled, sink);
             logprobs(model, ids, positions != null ? positions : range(0, ids.length), opts, all);
@@ -112,7 +118,11 @@ public final class TokenScorer {
             long[] window = Arrays.copyOfRange(ids, begin, end);
             // score tokens t in [max(prevEnd, begin+1), end): predicted from ids[begin..t-1]
             int firstLocal = Math.max(prevEnd, begin + 1) - begin - 1;
-            logprobs(model, window, range(0, window.length), opts,
+            logprobs(
+                    model,
+                    window,
+                    range(0, window.length),
+                    opts,
                     new Targets(begin, firstLocal, topK, cancelled, sink));
             prevEnd = end;
             if (end == ids.length) {
@@ -133,8 +143,8 @@ public final class TokenScorer {
         int ropeLength = (int) (max(positions) + 1);
         var c = model.config();
         try (NDManager m = model.manager().newSubManager()) {
-            KvCache cache = n > opts.prefillChunk()
-                    ? new KvCache(m, c.numLayers(), 1, c.numKvHeads(), c.headDim(), n) : null;
+            KvCache cache =
+                    n > opts.prefillChunk() ? new KvCache(m, c.numLayers(), 1, c.numKvHeads(), c.headDim(), n) : null;
             for (int start = 0; start < n; start += opts.prefillChunk()) {
                 if (targets.cancelled().getAsBoolean()) {
                     throw new CancellationException("scoring cancelled after " + start + " of " + n + " tokens");
@@ -152,8 +162,8 @@ public final class TokenScorer {
     }
 
     /** Delivers the wanted targets among hidden rows [start, end), a bounded block of logits at a time. */
-    private static void pick(Llama model, NDArray hidden, long[] ids, int start, int end, long budget,
-            Targets targets) {
+    private static void pick(
+            Llama model, NDArray hidden, long[] ids, int start, int end, long budget, Targets targets) {
         int vocab = model.config().vocabSize();
         int last = Math.min(end, ids.length - 1); // the final token predicts nothing we can score
         int rows = (int) Math.max(1, budget / vocab);
@@ -199,14 +209,14 @@ public final class TokenScorer {
         }
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab) {
-                throw new CheckpointException(null, "ids[" + i + "]",
-                        "token id " + ids[i] + " is outside the vocabulary [0, " + vocab + ")");
+                throw new CheckpointException(
+                        null, "ids[" + i + "]", "token id " + ids[i] + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
         if (positions != null) {
             if (positions.length != ids.length) {
-                throw new CheckpointException(null, "positions",
-                        positions.length + " position ids for " + ids.length + " tokens");
+                throw new CheckpointException(
+                        null, "positions", positions.length + " position ids for " + ids.length + " tokens");
             }
             for (int i = 0; i < positions.length; i++) {
                 if (positions[i] < 0) {
@@ -219,8 +229,11 @@ public final class TokenScorer {
                 throw new CheckpointException(null, "window", "must be at least 2, got " + opts.window());
             }
             if (opts.stride() < 1 || opts.stride() >= opts.window()) {
-                throw new CheckpointException(null, "stride", "must be in [1, window) so every token is scored "
-                        + "once with context, got " + opts.stride() + " for window " + opts.window());
+                throw new CheckpointException(
+                        null,
+                        "stride",
+                        "must be in [1, window) so every token is scored " + "once with context, got " + opts.stride()
+                                + " for window " + opts.window());
             }
         }
         if (opts.prefillChunk() < 1) {

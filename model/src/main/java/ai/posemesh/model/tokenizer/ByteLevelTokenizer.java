@@ -52,8 +52,14 @@ public final class ByteLevelTokenizer {
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
         for (int i = 0; i < SPECIALS.length; i++) {
-            added.addObject().put("id", BOS + i).put("content", SPECIALS[i]).put("single_word", false)
-                    .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
+            added.addObject()
+                    .put("id", BOS + i)
+                    .put("content", SPECIALS[i])
+                    .put("single_word", false)
+                    .put("lstrip", false)
+                    .put("rstrip", false)
+                    .put("normalized", false)
+                    .put("special", true);
         }
         root.putNull("normalizer");
         root.set("pre_tokenizer", byteLevel());

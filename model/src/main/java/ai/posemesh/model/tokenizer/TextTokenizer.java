@@ -28,12 +28,14 @@ public final class TextTokenizer implements AutoCloseable {
         Engines.offline();
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) {
-            throw new CheckpointException(file, null, "file not found (the model directory has no tokenizer; "
-                    + "pass token ids instead of text)");
+            throw new CheckpointException(
+                    file,
+                    null,
+                    "file not found (the model directory has no tokenizer; " + "pass token ids instead of text)");
         }
         try {
-            HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file,
-                    Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true"));
+            HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(
+                    file, Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true"));
             return new TextTokenizer(t, file);
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(file, null, "is not a valid tokenizer: " + e.getMessage(), e);

@@ -33,7 +33,8 @@ public final class TokenizerFiles {
             throw new CheckpointException(tokenizerJson, null, "is not readable JSON: " + e.getMessage(), e);
         }
         int max = -1;
-        for (JsonNode id : (Iterable<JsonNode>) () -> root.path("model").path("vocab").elements()) {
+        for (JsonNode id :
+                (Iterable<JsonNode>) () -> root.path("model").path("vocab").elements()) {
             max = Math.max(max, id.asInt());
         }
         int bos = -1;
@@ -46,15 +47,15 @@ public final class TokenizerFiles {
                 case "<s>" -> bos = id;
                 case "</s>" -> eos = id;
                 case "<pad>" -> pad = id;
-                default -> { }
+                default -> {}
             }
         }
         if (max < 0) {
             throw new CheckpointException(tokenizerJson, "model.vocab", "has no tokens");
         }
         if (bos < 0 || eos < 0) {
-            throw new CheckpointException(tokenizerJson, "added_tokens",
-                    "needs the special tokens <s> (BOS) and </s> (EOS)");
+            throw new CheckpointException(
+                    tokenizerJson, "added_tokens", "needs the special tokens <s> (BOS) and </s> (EOS)");
         }
         return new Specials(max + 1, bos, eos, pad);
     }

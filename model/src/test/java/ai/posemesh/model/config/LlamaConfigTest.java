@@ -54,14 +54,29 @@ class LlamaConfigTest {
         assertEquals(1e-6, c.rmsNormEps());
         assertEquals(false, c.tieWordEmbeddings());
         // yarn without original_max_position_embeddings: HF defaults it to max_position_embeddings
-        LlamaConfig y = LlamaConfig.read(write("{" + BASE + ", \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 2}}"));
+        LlamaConfig y =
+                LlamaConfig.read(write("{" + BASE + ", \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 2}}"));
         assertEquals(1024, y.rope().requireDouble("original_max_position_embeddings"));
     }
 
     @Test
     void writtenConfigReadsBackInBothLayouts() throws IOException {
-        LlamaConfig c = TinyModels.config(4, 2, true, RopeParameters.of("llama3", 500000.0, Map.of("factor", 8.0,
-                "low_freq_factor", 1.0, "high_freq_factor", 4.0, "original_max_position_embeddings", 64)));
+        LlamaConfig c = TinyModels.config(
+                4,
+                2,
+                true,
+                RopeParameters.of(
+                        "llama3",
+                        500000.0,
+                        Map.of(
+                                "factor",
+                                8.0,
+                                "low_freq_factor",
+                                1.0,
+                                "high_freq_factor",
+                                4.0,
+                                "original_max_position_embeddings",
+                                64)));
         for (LlamaConfig.Layout layout : LlamaConfig.Layout.values()) {
             ConfigJson.write(tmp.resolve("config.json"), c.toJson(layout));
             LlamaConfig back = LlamaConfig.read(tmp.resolve("config.json"));

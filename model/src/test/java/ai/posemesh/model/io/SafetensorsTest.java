@@ -64,7 +64,9 @@ class SafetensorsTest {
         // 1+2^-8 is a tie between 1 and 1+2^-7 → even (1); 1+3·2^-8 is a tie → even (1+2^-6)
         assertArrayEquals(new float[] {1f, -2.5f, 1f, 1.015625f, 0f}, bf, 0f);
         // header is padded to 8 bytes, as the reference writer does
-        long headerLen = ByteBuffer.wrap(Files.readAllBytes(f), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLen = ByteBuffer.wrap(Files.readAllBytes(f), 0, 8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
         assertEquals(0, headerLen % 8);
     }
 
@@ -76,12 +78,19 @@ class SafetensorsTest {
             try (Llama back = HfCheckpoint.load(dir, m)) {
                 assertEquals(model.weights().keySet(), back.weights().keySet());
                 for (String k : model.weights().keySet()) {
-                    assertArrayEquals(model.weights().get(k).toFloatArray(), back.weights().get(k).toFloatArray(), 0f,
+                    assertArrayEquals(
+                            model.weights().get(k).toFloatArray(),
+                            back.weights().get(k).toFloatArray(),
+                            0f,
                             k);
                 }
                 long[] ids = TinyModels.ids(40, 1);
-                assertArrayEquals(TokenScorer.score(model, ids, TokenScorer.Options.onePass()).tokenLogprobs(),
-                        TokenScorer.score(back, ids, TokenScorer.Options.onePass()).tokenLogprobs(), 0);
+                assertArrayEquals(
+                        TokenScorer.score(model, ids, TokenScorer.Options.onePass())
+                                .tokenLogprobs(),
+                        TokenScorer.score(back, ids, TokenScorer.Options.onePass())
+                                .tokenLogprobs(),
+                        0);
             }
         }
     }
@@ -96,9 +105,11 @@ class SafetensorsTest {
         try (Llama model = Llama.random(config.withDtype("float32"), 7, 0.15, m.newSubManager())) {
             Path dir = tmp.resolve("again");
             HfCheckpoint.save(model, dir, DataType.BFLOAT16);
-            assertArrayEquals(Files.readAllBytes(fixture.resolve("model.safetensors")),
+            assertArrayEquals(
+                    Files.readAllBytes(fixture.resolve("model.safetensors")),
                     Files.readAllBytes(dir.resolve("model.safetensors")));
-            assertEquals(Files.readString(fixture.resolve("config.json")), Files.readString(dir.resolve("config.json")));
+            assertEquals(
+                    Files.readString(fixture.resolve("config.json")), Files.readString(dir.resolve("config.json")));
         }
     }
 
@@ -115,7 +126,8 @@ class SafetensorsTest {
     }
 
     void expectLoadError(Path dir, String... mentions) {
-        CheckpointException e = assertThrows(CheckpointException.class, () -> HfCheckpoint.load(dir, m).close());
+        CheckpointException e = assertThrows(
+                CheckpointException.class, () -> HfCheckpoint.load(dir, m).close());
         for (String s : mentions) {
             assertTrue(e.getMessage().contains(s), "'" + e.getMessage() + "' should mention " + s);
         }
@@ -161,7 +173,8 @@ class SafetensorsTest {
         String header = new String(all, 8, (int) n, StandardCharsets.UTF_8);
         assertTrue(header.contains(from), "fixture header should contain " + from);
         byte[] h = header.replaceFirst(java.util.regex.Pattern.quote(from), to).getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(8 + h.length + all.length - 8 - (int) n).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out =
+                ByteBuffer.allocate(8 + h.length + all.length - 8 - (int) n).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(h.length).put(h).put(all, 8 + (int) n, all.length - 8 - (int) n);
         Files.write(f, out.array());
         return dir;
@@ -170,19 +183,19 @@ class SafetensorsTest {
     @Test
     void dtypeShapeMismatch() throws IOException {
         expectLoadError(withHeaderEdit("\"dtype\":\"BF16\"", "\"dtype\":\"F32\""), "dtype/shape mismatch");
-        expectLoadError(withHeaderEdit("\"shape\":[259,64]", "\"shape\":[259,65]"), "lm_head.weight",
-                "mismatch");
+        expectLoadError(withHeaderEdit("\"shape\":[259,64]", "\"shape\":[259,65]"), "lm_head.weight", "mismatch");
         expectLoadError(withHeaderEdit("\"dtype\":\"BF16\"", "\"dtype\":\"Q4\""), "unsupported dtype");
     }
 
     @Test
     void missingTensorAndWrongShapeForConfig() throws IOException {
-        expectLoadError(withHeaderEdit("\"model.norm.weight\"", "\"model.norm.renamed\""), "model.norm.weight",
-                "missing");
+        expectLoadError(
+                withHeaderEdit("\"model.norm.weight\"", "\"model.norm.renamed\""), "model.norm.weight", "missing");
         Path dir = copyOfFixture();
-        Files.writeString(dir.resolve("config.json"),
-                Files.readString(dir.resolve("config.json")).replace("\"intermediate_size\": 176",
-                        "\"intermediate_size\": 180"));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(dir.resolve("config.json"))
+                        .replace("\"intermediate_size\": 176", "\"intermediate_size\": 180"));
         expectLoadError(dir, "mlp.gate_proj.weight", "does not match config.json");
     }
 
@@ -200,8 +213,10 @@ class SafetensorsTest {
     @Test
     void unknownRopeTypeNamesTheField() throws IOException {
         Path dir = copyOfFixture();
-        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json"))
-                .replace("\"rope_type\": \"default\"", "\"rope_type\": \"su\""));
+        Files.writeString(
+                dir.resolve("config.json"),
+                Files.readString(dir.resolve("config.json"))
+                        .replace("\"rope_type\": \"default\"", "\"rope_type\": \"su\""));
         expectLoadError(dir, "config.json", "rope_parameters.rope_type", "unknown rope_type 'su'");
     }
 }

@@ -28,7 +28,8 @@ class AttentionGradientTest {
             JniUtils.setGradMode(true);
             try {
                 NDArray h = model.forward(m.create(ids, new Shape(1, 24)), m.create(pos, new Shape(1, 24)), null, 24);
-                NDArray loss = model.logits(h).logSoftmax(-1).get("0, :, 7").mean().neg();
+                NDArray loss =
+                        model.logits(h).logSoftmax(-1).get("0, :, 7").mean().neg();
                 JniUtils.backward((PtNDArray) loss, (PtNDArray) m.ones(new Shape()), false, false);
             } finally {
                 JniUtils.setGradMode(prev);
@@ -43,8 +44,12 @@ class AttentionGradientTest {
     void fusedAttentionPassesTheSameGradientsAsPlainOps() {
         Map<String, float[]> plain = grads(Attention.plain());
         Map<String, float[]> fused = grads(Attention.fused());
-        for (String k : new String[] {"model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight",
-            "model.layers.1.self_attn.v_proj.weight", "model.layers.0.mlp.up_proj.weight"}) {
+        for (String k : new String[] {
+            "model.layers.0.self_attn.q_proj.weight",
+            "model.layers.0.self_attn.k_proj.weight",
+            "model.layers.1.self_attn.v_proj.weight",
+            "model.layers.0.mlp.up_proj.weight"
+        }) {
             float[] a = plain.get(k);
             float[] b = fused.get(k);
             double norm = 0;
@@ -54,8 +59,9 @@ class AttentionGradientTest {
                 diff += (a[i] - b[i]) * (a[i] - b[i]);
             }
             assertTrue(norm > 1e-12, k + ": no gradient reaches it through plain attention");
-            assertTrue(Math.sqrt(diff) <= 1e-4 * Math.sqrt(norm) + 1e-7, k + ": fused gradient differs, rel "
-                    + Math.sqrt(diff / norm));
+            assertTrue(
+                    Math.sqrt(diff) <= 1e-4 * Math.sqrt(norm) + 1e-7,
+                    k + ": fused gradient differs, rel " + Math.sqrt(diff / norm));
         }
     }
 }

@@ -59,8 +59,14 @@ class AttentionTest {
         k2.set(new NDIndex(":, :, 4"), 100f); // change only the last key
         NDArray after = Attention.fused().attend(q, k2, v);
         assertClose(before.get(new NDIndex(":, :, :4")), after.get(new NDIndex(":, :, :4")));
-        assertTrue(before.get(new NDIndex(":, :, 4")).sub(after.get(new NDIndex(":, :, 4"))).abs().max()
-                .getFloat() > 1e-3, "the last query must see the last key");
+        assertTrue(
+                before.get(new NDIndex(":, :, 4"))
+                                .sub(after.get(new NDIndex(":, :, 4")))
+                                .abs()
+                                .max()
+                                .getFloat()
+                        > 1e-3,
+                "the last query must see the last key");
     }
 
     static void assertClose(NDArray expected, NDArray actual) {

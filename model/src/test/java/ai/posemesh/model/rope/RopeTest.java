@@ -64,7 +64,9 @@ class RopeTest {
         JsonNode ex = V.get("dynamic_ntk_example");
         int maxPos = ex.get("max_position_embeddings").asInt();
         RopeParameters p = params("dynamic");
-        assertInvFreq("dynamic_ntk_example", Rope.frequencies(p, D, maxPos, ex.get("seq_len").asInt()));
+        assertInvFreq(
+                "dynamic_ntk_example",
+                Rope.frequencies(p, D, maxPos, ex.get("seq_len").asInt()));
         assertInvFreq("plain", Rope.frequencies(p, D, maxPos, maxPos));
         assertInvFreq("plain", Rope.frequencies(p, D, maxPos, 100));
     }
@@ -74,21 +76,30 @@ class RopeTest {
         Rope.Frequencies hf = Rope.frequencies(params("yarn"), D, 8192, 8192);
         assertInvFreq("yarn_hf", hf);
         assertEquals(V.get("yarn_hf").get("mscale").asDouble(), hf.attentionFactor(), 1e-12);
-        assertInvFreq("yarn_hf_truncate_false",
-                Rope.frequencies(params("yarn", "truncate", false), D, 8192, 8192));
+        assertInvFreq("yarn_hf_truncate_false", Rope.frequencies(params("yarn", "truncate", false), D, 8192, 8192));
         Rope.Frequencies pose = Rope.frequencies(params("yarn-pose"), D, 8192, 8192);
         assertInvFreq("yarn_pose_revised", pose);
         assertEquals(V.get("yarn_pose_revised").get("mscale").asDouble(), pose.attentionFactor(), 1e-12);
         // an explicit attention_factor overrides mscale
-        assertEquals(1.3, Rope.frequencies(params("yarn", "attention_factor", 1.3), D, 8192, 8192)
-                .attentionFactor(), 0);
+        assertEquals(
+                1.3,
+                Rope.frequencies(params("yarn", "attention_factor", 1.3), D, 8192, 8192)
+                        .attentionFactor(),
+                0);
     }
 
     @Test
     void cosSinAtPosition1000MatchVectors() {
         JsonNode want = V.get("cos_sin_at_position_1000");
-        Map<String, RopeParameters> cases = Map.of("plain", params("default"), "linear", params("linear"),
-                "ntk_aware_static", params("ntk"), "yarn_hf", params("yarn"));
+        Map<String, RopeParameters> cases = Map.of(
+                "plain",
+                params("default"),
+                "linear",
+                params("linear"),
+                "ntk_aware_static",
+                params("ntk"),
+                "yarn_hf",
+                params("yarn"));
         try (NDManager m = Engines.newManager()) {
             for (var e : cases.entrySet()) {
                 RotaryEmbedding rope = new RotaryEmbedding(e.getValue(), D, 8192);
@@ -124,14 +135,19 @@ class RopeTest {
 
     @Test
     void unknownTypeAndMissingFieldsNameTheField() {
-        CheckpointException unknown = assertThrows(CheckpointException.class,
+        CheckpointException unknown = assertThrows(
+                CheckpointException.class,
                 () -> Rope.frequencies(RopeParameters.of("su", 10000.0, Map.of()), D, 2048, 2048));
-        assertTrue(unknown.getMessage().contains("rope_type") && unknown.getMessage().contains("'su'"),
+        assertTrue(
+                unknown.getMessage().contains("rope_type")
+                        && unknown.getMessage().contains("'su'"),
                 unknown.getMessage());
-        CheckpointException noFactor = assertThrows(CheckpointException.class,
+        CheckpointException noFactor = assertThrows(
+                CheckpointException.class,
                 () -> Rope.frequencies(RopeParameters.of("linear", 10000.0, Map.of()), D, 2048, 2048));
         assertTrue(noFactor.getMessage().contains("factor"), noFactor.getMessage());
-        CheckpointException llama3 = assertThrows(CheckpointException.class,
+        CheckpointException llama3 = assertThrows(
+                CheckpointException.class,
                 () -> Rope.frequencies(RopeParameters.of("llama3", 10000.0, Map.of("factor", 8.0)), D, 2048, 2048));
         assertTrue(llama3.getMessage().contains("low_freq_factor"), llama3.getMessage());
     }

@@ -29,8 +29,8 @@ class TokenScorerTest {
         m = Engines.newManager();
         model = TinyModels.random(TinyModels.gqa(), 11, m);
         // dynamic NTK past max_position_embeddings (64): chunked prefill must keep one base for the whole sequence
-        dynamic = TinyModels.random(TinyModels.config(4, 4, true,
-                RopeParameters.of("dynamic", 10000.0, Map.of("factor", 2.0))), 12, m);
+        dynamic = TinyModels.random(
+                TinyModels.config(4, 4, true, RopeParameters.of("dynamic", 10000.0, Map.of("factor", 2.0))), 12, m);
     }
 
     @AfterAll
@@ -49,9 +49,11 @@ class TokenScorerTest {
     void chunkedPrefillEqualsOnePass() {
         long[] ids = TinyModels.ids(150, 5);
         for (Llama llama : new Llama[] {model, dynamic}) {
-            double[] one = TokenScorer.score(llama, ids, TokenScorer.Options.onePass()).tokenLogprobs();
+            double[] one =
+                    TokenScorer.score(llama, ids, TokenScorer.Options.onePass()).tokenLogprobs();
             for (int chunk : new int[] {1, 7, 64, 149}) {
-                double[] chunked = TokenScorer.score(llama, ids, TokenScorer.Options.onePass().withPrefillChunk(chunk))
+                double[] chunked = TokenScorer.score(
+                                llama, ids, TokenScorer.Options.onePass().withPrefillChunk(chunk))
                         .tokenLogprobs();
                 assertClose(one, chunked, 1e-5);
             }
@@ -73,14 +75,16 @@ class TokenScorerTest {
         long[] ids = TinyModels.ids(100, 7);
         int w = 32;
         int s = 12;
-        double[] sliding = TokenScorer.score(model, ids, TokenScorer.Options.sliding(w, s)).tokenLogprobs();
+        double[] sliding =
+                TokenScorer.score(model, ids, TokenScorer.Options.sliding(w, s)).tokenLogprobs();
         assertEquals(99, sliding.length);
         // token t in window [begin, begin+w) is predicted from ids[begin..t-1] at positions 0..: recompute directly
         int prevEnd = 0;
         for (int begin = 0; ; begin += s) {
             int end = Math.min(begin + w, ids.length);
-            double[] direct = TokenScorer.score(model, Arrays.copyOfRange(ids, begin, end),
-                    TokenScorer.Options.onePass()).tokenLogprobs();
+            double[] direct = TokenScorer.score(
+                            model, Arrays.copyOfRange(ids, begin, end), TokenScorer.Options.onePass())
+                    .tokenLogprobs();
             for (int t = Math.max(prevEnd, begin + 1); t < end; t++) {
                 assertEquals(direct[t - begin - 1], sliding[t - 1], 1e-6, "token " + t);
             }
@@ -90,10 +94,14 @@ class TokenScorerTest {
             }
         }
         // a window as long as the sequence is the one-pass score
-        assertClose(TokenScorer.score(model, ids, TokenScorer.Options.onePass()).tokenLogprobs(),
-                TokenScorer.score(model, ids, TokenScorer.Options.sliding(100, 50)).tokenLogprobs(), 0);
+        assertClose(
+                TokenScorer.score(model, ids, TokenScorer.Options.onePass()).tokenLogprobs(),
+                TokenScorer.score(model, ids, TokenScorer.Options.sliding(100, 50))
+                        .tokenLogprobs(),
+                0);
         // and context matters: windows of 32 differ from one pass somewhere past the first window
-        double[] one = TokenScorer.score(model, ids, TokenScorer.Options.onePass()).tokenLogprobs();
+        double[] one =
+                TokenScorer.score(model, ids, TokenScorer.Options.onePass()).tokenLogprobs();
         assertTrue(Math.abs(one[80] - sliding[80]) > 1e-6 || Math.abs(one[90] - sliding[90]) > 1e-6);
     }
 
@@ -104,8 +112,10 @@ class TokenScorerTest {
         for (int i = 0; i < 40; i++) {
             skip[i] = i < 20 ? i : i + 500; // PoSE-style jump
         }
-        double[] plain = TokenScorer.score(model, ids, TokenScorer.Options.onePass()).tokenLogprobs();
-        double[] skipped = TokenScorer.score(model, ids, skip, TokenScorer.Options.onePass()).tokenLogprobs();
+        double[] plain =
+                TokenScorer.score(model, ids, TokenScorer.Options.onePass()).tokenLogprobs();
+        double[] skipped = TokenScorer.score(model, ids, skip, TokenScorer.Options.onePass())
+                .tokenLogprobs();
         assertClose(Arrays.copyOf(plain, 19), Arrays.copyOf(skipped, 19), 1e-6); // before the jump: identical
         assertTrue(Math.abs(plain[30] - skipped[30]) > 1e-5, "positions after the jump must matter");
     }
@@ -113,8 +123,10 @@ class TokenScorerTest {
     @Test
     void streamDeliversTheSameNumbersInOrderWithGreedyFlagsAndTopK() {
         long[] ids = TinyModels.ids(120, 9);
-        for (TokenScorer.Options opts : new TokenScorer.Options[] {TokenScorer.Options.onePass().withPrefillChunk(50),
-            TokenScorer.Options.sliding(40, 15).withPrefillChunk(16)}) {
+        for (TokenScorer.Options opts : new TokenScorer.Options[] {
+            TokenScorer.Options.onePass().withPrefillChunk(50),
+            TokenScorer.Options.sliding(40, 15).withPrefillChunk(16)
+        }) {
             double[] want = TokenScorer.score(model, ids, opts).tokenLogprobs();
             List<TokenScorer.Block> blocks = new ArrayList<>();
             TokenScorer.stream(model, ids, opts, 3, () -> false, blocks::add);
@@ -139,22 +151,31 @@ class TokenScorerTest {
     void streamStopsWhenCancelled() {
         long[] ids = TinyModels.ids(100, 10);
         int[] delivered = {0};
-        assertThrows(java.util.concurrent.CancellationException.class, () -> TokenScorer.stream(model, ids,
-                TokenScorer.Options.onePass().withPrefillChunk(10), 0, () -> delivered[0] >= 20,
-                b -> delivered[0] += b.size()));
+        assertThrows(
+                java.util.concurrent.CancellationException.class,
+                () -> TokenScorer.stream(
+                        model,
+                        ids,
+                        TokenScorer.Options.onePass().withPrefillChunk(10),
+                        0,
+                        () -> delivered[0] >= 20,
+                        b -> delivered[0] += b.size()));
         assertEquals(20, delivered[0], "stopped before the third chunk");
     }
 
     @Test
     void badRequestsAreClearErrors() {
-        assertMessage(() -> TokenScorer.score(model, new long[] {256, 3, 259}, TokenScorer.Options.onePass()),
-                "ids[2]", "outside the vocabulary [0, 259)");
+        assertMessage(
+                () -> TokenScorer.score(model, new long[] {256, 3, 259}, TokenScorer.Options.onePass()),
+                "ids[2]",
+                "outside the vocabulary [0, 259)");
         assertMessage(() -> TokenScorer.score(model, new long[] {256, -1}, TokenScorer.Options.onePass()), "ids[1]");
         assertMessage(() -> TokenScorer.score(model, new long[] {256}, TokenScorer.Options.onePass()), "at least 2");
-        assertMessage(() -> TokenScorer.score(model, TinyModels.ids(10, 1), TokenScorer.Options.sliding(4, 4)),
-                "stride");
-        assertMessage(() -> TokenScorer.score(model, TinyModels.ids(10, 1), new long[] {0, 1},
-                TokenScorer.Options.onePass()), "positions");
+        assertMessage(
+                () -> TokenScorer.score(model, TinyModels.ids(10, 1), TokenScorer.Options.sliding(4, 4)), "stride");
+        assertMessage(
+                () -> TokenScorer.score(model, TinyModels.ids(10, 1), new long[] {0, 1}, TokenScorer.Options.onePass()),
+                "positions");
     }
 
     static void assertMessage(Runnable r, String... parts) {

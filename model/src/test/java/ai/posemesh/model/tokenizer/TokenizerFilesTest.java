@@ -16,8 +16,13 @@ class TokenizerFilesTest {
     void inspectsTheByteLevelTokenizer(@TempDir Path dir) throws Exception {
         ByteLevelTokenizer.write(dir, 512);
         TokenizerFiles.Specials s = TokenizerFiles.inspect(dir.resolve("tokenizer.json"));
-        assertEquals(new TokenizerFiles.Specials(ByteLevelTokenizer.VOCAB_SIZE, ByteLevelTokenizer.BOS,
-                ByteLevelTokenizer.EOS, ByteLevelTokenizer.PAD), s);
+        assertEquals(
+                new TokenizerFiles.Specials(
+                        ByteLevelTokenizer.VOCAB_SIZE,
+                        ByteLevelTokenizer.BOS,
+                        ByteLevelTokenizer.EOS,
+                        ByteLevelTokenizer.PAD),
+                s);
     }
 
     @Test

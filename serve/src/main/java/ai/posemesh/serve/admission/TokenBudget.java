@@ -32,9 +32,11 @@ public final class TokenBudget {
                     ? "it exceeds the server's whole token budget of " + capacity + "; ask for fewer tokens"
                     : inUse + " of the server's " + capacity + " tokens are held by running requests; retry later"
                             + " or ask for fewer tokens";
-            throw new InferenceException(Reason.TOKEN_BUDGET_EXHAUSTED,
+            throw new InferenceException(
+                    Reason.TOKEN_BUDGET_EXHAUSTED,
                     "the request needs " + tokens + " tokens (" + what + ") but " + why,
-                    InferenceException.meta("requested_tokens", tokens, "budget_tokens", capacity, "in_use_tokens", inUse));
+                    InferenceException.meta(
+                            "requested_tokens", tokens, "budget_tokens", capacity, "in_use_tokens", inUse));
         }
         inUse += tokens;
         return new Reservation(tokens);

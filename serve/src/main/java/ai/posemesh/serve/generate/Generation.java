@@ -31,8 +31,13 @@ public final class Generation implements AutoCloseable {
     private final int prefillChunk;
     private final long preparedNanos;
 
-    public Generation(ModelRegistry.Lease lease, TokenBudget.Reservation reservation, long[] prompt,
-            SamplingParams params, int prefillChunk, long preparedNanos) {
+    public Generation(
+            ModelRegistry.Lease lease,
+            TokenBudget.Reservation reservation,
+            long[] prompt,
+            SamplingParams params,
+            int prefillChunk,
+            long preparedNanos) {
         this.lease = lease;
         this.reservation = reservation;
         this.prompt = prompt;
@@ -94,8 +99,8 @@ public final class Generation implements AutoCloseable {
                 time.token();
                 listener.onToken(id, released, lp);
                 if (stop != null || last) {
-                    FinishReason why = stop != null ? FinishReason.STOP
-                            : isEos ? FinishReason.EOS : FinishReason.LENGTH;
+                    FinishReason why =
+                            stop != null ? FinishReason.STOP : isEos ? FinishReason.EOS : FinishReason.LENGTH;
                     listener.onFinal(time.result(why, prompt.length, n, stop));
                     return;
                 }

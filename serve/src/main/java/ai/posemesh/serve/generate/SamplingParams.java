@@ -10,8 +10,8 @@ import java.util.List;
  * reaching top_p (1 = off), and sampled with a {@link java.util.SplittableRandom} seeded by {@code seed} (null = a
  * random seed): the same seed, prompt and parameters give the same tokens.
  */
-public record SamplingParams(int maxNewTokens, double temperature, int topK, double topP, Long seed,
-        List<String> stop, boolean ignoreEos) {
+public record SamplingParams(
+        int maxNewTokens, double temperature, int topK, double topP, Long seed, List<String> stop, boolean ignoreEos) {
 
     public static final int DEFAULT_MAX_NEW_TOKENS = 16;
     public static final double DEFAULT_TEMPERATURE = 1.0;

@@ -41,13 +41,20 @@ public final class Manifests {
     public static String verify(Path dir, String expected) {
         Path m = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(m)) {
-            throw mismatch(dir + " has no manifest.json, so it cannot match expected_manifest_sha256 " + expected,
-                    MANIFEST, expected, "");
+            throw mismatch(
+                    dir + " has no manifest.json, so it cannot match expected_manifest_sha256 " + expected,
+                    MANIFEST,
+                    expected,
+                    "");
         }
         String actual = sha256File(m);
         if (!actual.equalsIgnoreCase(expected.trim())) {
-            throw mismatch(m + " has sha256 " + actual + ", not the expected " + expected
-                    + " (a different or rewritten checkpoint)", MANIFEST, expected, actual);
+            throw mismatch(
+                    m + " has sha256 " + actual + ", not the expected " + expected
+                            + " (a different or rewritten checkpoint)",
+                    MANIFEST,
+                    expected,
+                    actual);
         }
         JsonNode files;
         try {
@@ -70,15 +77,21 @@ public final class Manifests {
             }
             String got = sha256File(f);
             if (!got.equalsIgnoreCase(want)) {
-                throw mismatch(f + " has sha256 " + got + " but manifest.json records " + want
-                        + " (the file changed after the checkpoint was written)", e.getKey(), want, got);
+                throw mismatch(
+                        f + " has sha256 " + got + " but manifest.json records " + want
+                                + " (the file changed after the checkpoint was written)",
+                        e.getKey(),
+                        want,
+                        got);
             }
         }
         return actual;
     }
 
     private static InferenceException mismatch(String message, String file, String expected, String actual) {
-        return new InferenceException(Reason.MANIFEST_MISMATCH, message,
+        return new InferenceException(
+                Reason.MANIFEST_MISMATCH,
+                message,
                 InferenceException.meta("file", file, "expected_sha256", expected, "actual_sha256", actual));
     }
 
@@ -91,8 +104,11 @@ public final class Manifests {
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new InferenceException(Reason.CHECKPOINT_UNREADABLE, file + ": cannot be read: " + e.getMessage(),
-                    InferenceException.meta("file", file.toString()), e);
+            throw new InferenceException(
+                    Reason.CHECKPOINT_UNREADABLE,
+                    file + ": cannot be read: " + e.getMessage(),
+                    InferenceException.meta("file", file.toString()),
+                    e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

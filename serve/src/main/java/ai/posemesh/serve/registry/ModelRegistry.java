@@ -39,8 +39,12 @@ public final class ModelRegistry implements AutoCloseable {
                 }
                 int eq = s.indexOf('=');
                 boolean named = eq > 0 && s.substring(0, eq).chars().noneMatch(c -> c == '/' || c == ':');
-                out.add(named ? new ModelSpec(s.substring(0, eq).trim(), s.substring(eq + 1).trim())
-                        : new ModelSpec("", s));
+                out.add(
+                        named
+                                ? new ModelSpec(
+                                        s.substring(0, eq).trim(),
+                                        s.substring(eq + 1).trim())
+                                : new ModelSpec("", s));
             }
             return out;
         }
@@ -67,8 +71,10 @@ public final class ModelRegistry implements AutoCloseable {
         String n = name == null || name.isBlank() ? String.valueOf(dir.getFileName()) : name.trim();
         synchronized (this) {
             if (models.containsKey(n) || loading.contains(n)) {
-                throw new InferenceException(Reason.MODEL_ALREADY_LOADED, "a model named '" + n + "' is already "
-                        + "loaded; unload it first or choose another name", InferenceException.meta("model", n));
+                throw new InferenceException(
+                        Reason.MODEL_ALREADY_LOADED,
+                        "a model named '" + n + "' is already " + "loaded; unload it first or choose another name",
+                        InferenceException.meta("model", n));
             }
             loading.add(n);
         }
@@ -89,15 +95,17 @@ public final class ModelRegistry implements AutoCloseable {
 
     private LoadedModel read(String name, Path dir, String expectedSha) {
         if (!Files.isDirectory(dir)) {
-            throw new InferenceException(Reason.CHECKPOINT_UNREADABLE, dir + ": " + (Files.exists(dir)
-                    ? "is not a directory" : "model directory not found"), InferenceException.meta("uri", dir.toUri()));
+            throw new InferenceException(
+                    Reason.CHECKPOINT_UNREADABLE,
+                    dir + ": " + (Files.exists(dir) ? "is not a directory" : "model directory not found"),
+                    InferenceException.meta("uri", dir.toUri()));
         }
         String sha = expectedSha.isEmpty() ? Manifests.sha256(dir) : Manifests.verify(dir, expectedSha);
         Llama llama = null;
         try {
             llama = HfCheckpoint.load(dir, root);
-            TextTokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? TextTokenizer.load(dir)
-                    : null;
+            TextTokenizer tokenizer =
+                    Files.isRegularFile(dir.resolve("tokenizer.json")) ? TextTokenizer.load(dir) : null;
             return new LoadedModel(name, dir, llama, tokenizer, sha);
         } catch (RuntimeException e) {
             if (llama != null) {
@@ -111,8 +119,8 @@ public final class ModelRegistry implements AutoCloseable {
             if (e instanceof CheckpointException c && c.field() != null) {
                 meta.put("field", c.field());
             }
-            throw new InferenceException(Reason.CHECKPOINT_UNREADABLE, "cannot load " + dir + ": " + e.getMessage(),
-                    meta, e);
+            throw new InferenceException(
+                    Reason.CHECKPOINT_UNREADABLE, "cannot load " + dir + ": " + e.getMessage(), meta, e);
         }
     }
 
@@ -136,15 +144,19 @@ public final class ModelRegistry implements AutoCloseable {
     public synchronized LoadedModel get(String name) {
         if (name == null || name.isBlank()) {
             if (models.isEmpty()) {
-                throw new InferenceException(Reason.NO_MODEL_LOADED,
-                        "no model is loaded yet; load one with LoadModel (or wait for start-up loading)", InferenceException.meta());
+                throw new InferenceException(
+                        Reason.NO_MODEL_LOADED,
+                        "no model is loaded yet; load one with LoadModel (or wait for start-up loading)",
+                        InferenceException.meta());
             }
             return models.values().iterator().next();
         }
         LoadedModel m = models.get(name);
         if (m == null) {
-            throw new InferenceException(Reason.MODEL_NOT_FOUND, "no model named '" + name + "' is loaded (loaded: "
-                    + (models.isEmpty() ? "none" : String.join(", ", models.keySet())) + ")",
+            throw new InferenceException(
+                    Reason.MODEL_NOT_FOUND,
+                    "no model named '" + name + "' is loaded (loaded: "
+                            + (models.isEmpty() ? "none" : String.join(", ", models.keySet())) + ")",
                     InferenceException.meta("model", name, "loaded", String.join(",", models.keySet())));
         }
         return m;
@@ -181,8 +193,10 @@ public final class ModelRegistry implements AutoCloseable {
 
     static Path directory(String uri) {
         if (uri == null || uri.isBlank()) {
-            throw InferenceException.field(Reason.INVALID_REQUEST, "uri", "is required (an absolute path or a "
-                    + "file:// URI of an HF model directory)");
+            throw InferenceException.field(
+                    Reason.INVALID_REQUEST,
+                    "uri",
+                    "is required (an absolute path or a " + "file:// URI of an HF model directory)");
         }
         String u = uri.trim();
         try {
@@ -190,13 +204,16 @@ public final class ModelRegistry implements AutoCloseable {
                 return Path.of(URI.create(u)).normalize();
             }
             if (u.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
-                throw InferenceException.field(Reason.INVALID_REQUEST, "uri", "'" + u + "': only file:// URIs and "
-                        + "paths are served; copy the checkpoint to a volume the server can read");
+                throw InferenceException.field(
+                        Reason.INVALID_REQUEST,
+                        "uri",
+                        "'" + u + "': only file:// URIs and "
+                                + "paths are served; copy the checkpoint to a volume the server can read");
             }
             return Path.of(u).toAbsolutePath().normalize();
         } catch (IllegalArgumentException e) {
-            throw InferenceException.field(Reason.INVALID_REQUEST, "uri", "'" + u + "' is not a valid path or URI: "
-                    + e.getMessage());
+            throw InferenceException.field(
+                    Reason.INVALID_REQUEST, "uri", "'" + u + "' is not a valid path or URI: " + e.getMessage());
         }
     }
 

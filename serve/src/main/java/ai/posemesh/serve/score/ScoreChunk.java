@@ -5,8 +5,13 @@ package ai.posemesh.serve.score;
  * tokens before it). {@code topIds}/{@code topLogprobs} are null unless alternatives were asked for; {@code summary}
  * is set on the last chunk only.
  */
-public record ScoreChunk(int firstTarget, double[] logprobs, boolean[] greedy, int[][] topIds,
-        double[][] topLogprobs, ScoreSummary summary) {
+public record ScoreChunk(
+        int firstTarget,
+        double[] logprobs,
+        boolean[] greedy,
+        int[][] topIds,
+        double[][] topLogprobs,
+        ScoreSummary summary) {
     public int size() {
         return logprobs.length;
     }

@@ -23,8 +23,12 @@ public final class Scoring implements AutoCloseable {
     private final TokenScorer.Options options;
     private final ScoreOptions score;
 
-    public Scoring(ModelRegistry.Lease lease, TokenBudget.Reservation reservation, long[] ids,
-            TokenScorer.Options options, ScoreOptions score) {
+    public Scoring(
+            ModelRegistry.Lease lease,
+            TokenBudget.Reservation reservation,
+            long[] ids,
+            TokenScorer.Options options,
+            ScoreOptions score) {
         this.lease = lease;
         this.reservation = reservation;
         this.ids = ids;
@@ -107,9 +111,13 @@ public final class Scoring implements AutoCloseable {
             if (last) {
                 summary = new ScoreSummary(nll, total);
             }
-            sink.accept(new ScoreChunk(first, java.util.Arrays.copyOf(lp, filled),
-                    java.util.Arrays.copyOf(greedy, filled), top ? java.util.Arrays.copyOf(topIds, filled) : null,
-                    top ? java.util.Arrays.copyOf(topLp, filled) : null, last ? summary : null));
+            sink.accept(new ScoreChunk(
+                    first,
+                    java.util.Arrays.copyOf(lp, filled),
+                    java.util.Arrays.copyOf(greedy, filled),
+                    top ? java.util.Arrays.copyOf(topIds, filled) : null,
+                    top ? java.util.Arrays.copyOf(topLp, filled) : null,
+                    last ? summary : null));
             first += filled;
             filled = 0;
         }

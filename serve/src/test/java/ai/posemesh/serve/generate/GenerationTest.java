@@ -37,8 +37,11 @@ class GenerationTest {
     static void start(@TempDir Path tmp) throws Exception {
         registry = new ModelRegistry();
         engine = new InferenceEngine(registry, new TokenBudget(100_000), CHUNK);
-        tiny = registry.load("tiny", TinyCheckpoints.write(tmp.resolve("tiny"),
-                TinyCheckpoints.config(512, ByteLevelTokenizer.EOS), 3).toString(), "");
+        tiny = registry.load(
+                "tiny",
+                TinyCheckpoints.write(tmp.resolve("tiny"), TinyCheckpoints.config(512, ByteLevelTokenizer.EOS), 3)
+                        .toString(),
+                "");
     }
 
     @AfterAll
@@ -64,10 +67,14 @@ class GenerationTest {
         assertEquals(45, c.result.promptTokens());
         assertEquals(FinishReason.LENGTH, c.result.finishReason());
         // progress before prefill, then after each chunk of 16
-        assertEquals(List.of("0/45", "16/45", "32/45", "45/45"),
+        assertEquals(
+                List.of("0/45", "16/45", "32/45", "45/45"),
                 c.prefill.stream().map(p -> p[0] + "/" + p[1]).toList());
-        assertTrue(c.result.timeToFirstTokenMs() > 0 && c.result.prefillTokensPerSecond() > 0
-                && c.result.decodeTokensPerSecond() > 0, c.result.toString());
+        assertTrue(
+                c.result.timeToFirstTokenMs() > 0
+                        && c.result.prefillTokensPerSecond() > 0
+                        && c.result.decodeTokensPerSecond() > 0,
+                c.result.toString());
         assertTrue(new java.util.HashSet<>(c.ids).size() > 3, "a varied greedy output: " + c.ids);
     }
 
@@ -79,7 +86,8 @@ class GenerationTest {
         for (int i = 0; i < c.ids.size(); i++) {
             all[prompt.length + i] = c.ids.get(i);
         }
-        double[] want = TokenScorer.score(tiny.llama(), all, TokenScorer.Options.onePass()).tokenLogprobs();
+        double[] want = TokenScorer.score(tiny.llama(), all, TokenScorer.Options.onePass())
+                .tokenLogprobs();
         for (int i = 0; i < c.ids.size(); i++) {
             assertEquals(want[prompt.length - 1 + i], c.logprobs.get(i), 1e-5, "token " + i);
         }
@@ -177,16 +185,26 @@ class GenerationTest {
     @Test
     void eosEndsGenerationUnlessIgnored(@TempDir Path tmp) throws Exception {
         long[] prompt = TinyCheckpoints.ids(25, 5);
-        List<Long> free = generate("tiny", Prompt.ids(prompt), SamplingParams.greedy(20).withIgnoreEos(true)).ids;
+        List<Long> free =
+                generate("tiny", Prompt.ids(prompt), SamplingParams.greedy(20).withIgnoreEos(true)).ids;
         // the same weights (same seed), with the 4th greedy token declared EOS
         int eos = free.get(3).intValue();
-        registry.load("eos", TinyCheckpoints.write(tmp.resolve("eos"), TinyCheckpoints.config(512, eos), 3).toString(),
+        registry.load(
+                "eos",
+                TinyCheckpoints.write(tmp.resolve("eos"), TinyCheckpoints.config(512, eos), 3)
+                        .toString(),
                 "");
         try {
             Collector c = generate("eos", Prompt.ids(prompt), SamplingParams.greedy(20));
             assertEquals(FinishReason.EOS, c.result.finishReason());
             assertEquals(free.subList(0, free.indexOf((long) eos) + 1), c.ids, "ends with (and includes) EOS");
-            assertEquals(free, generate("eos", Prompt.ids(prompt), SamplingParams.greedy(20).withIgnoreEos(true)).ids);
+            assertEquals(
+                    free,
+                    generate(
+                                    "eos",
+                                    Prompt.ids(prompt),
+                                    SamplingParams.greedy(20).withIgnoreEos(true))
+                            .ids);
         } finally {
             registry.unload("eos");
         }
@@ -198,8 +216,8 @@ class GenerationTest {
         Collector c = new Collector(() -> {
             cancel.cancel();
         });
-        try (Generation g = engine.prepareGeneration("tiny", Prompt.ids(TinyCheckpoints.ids(10, 6)),
-                SamplingParams.greedy(50))) {
+        try (Generation g =
+                engine.prepareGeneration("tiny", Prompt.ids(TinyCheckpoints.ids(10, 6)), SamplingParams.greedy(50))) {
             assertEquals(60, engine.budget().inUse());
             g.run(c, cancel);
         }
@@ -210,8 +228,8 @@ class GenerationTest {
         Collector none = new Collector();
         Cancellation early = new Cancellation();
         early.cancel();
-        try (Generation g = engine.prepareGeneration("tiny", Prompt.ids(TinyCheckpoints.ids(40, 6)),
-                SamplingParams.greedy(5))) {
+        try (Generation g =
+                engine.prepareGeneration("tiny", Prompt.ids(TinyCheckpoints.ids(40, 6)), SamplingParams.greedy(5))) {
             g.run(none, early);
         }
         assertEquals(FinishReason.CANCELLED, none.result.finishReason());

@@ -28,7 +28,9 @@ class StreamingTextTest {
             parts.add(d.flush());
             assertEquals(text, String.join("", parts));
             int emoji = parts.indexOf("🙂");
-            assertEquals(List.of("", "", ""), parts.subList(emoji - 3, emoji),
+            assertEquals(
+                    List.of("", "", ""),
+                    parts.subList(emoji - 3, emoji),
                     "the emoji's first three bytes release nothing");
             parts.forEach(p -> assertEquals(-1, p.indexOf('\uFFFD'), "no replacement character: " + parts));
             assertEquals("", d.push(ByteLevelTokenizer.EOS), "special tokens decode to nothing");

@@ -50,7 +50,9 @@ class ModelRegistryTest {
             LoadedModel b = r.load("b", model.toUri().toString(), "");
             assertSame(a, r.get(""));
             assertSame(b, r.get("b"));
-            assertEquals(List.of("tiny-a", "b"), r.list().stream().map(LoadedModel::name).toList());
+            assertEquals(
+                    List.of("tiny-a", "b"),
+                    r.list().stream().map(LoadedModel::name).toList());
             assertEquals(64, a.maxContext());
             assertNotNull(a.tokenizer());
             assertEquals("", a.manifestSha256());
@@ -68,12 +70,19 @@ class ModelRegistryTest {
     @Test
     void unreadableDirectoriesAndForeignUrisAreRefused(@TempDir Path tmp) throws Exception {
         try (ModelRegistry r = new ModelRegistry()) {
-            refused(Reason.CHECKPOINT_UNREADABLE, () -> r.load("x", tmp.resolve("nope").toString(), ""));
+            refused(
+                    Reason.CHECKPOINT_UNREADABLE,
+                    () -> r.load("x", tmp.resolve("nope").toString(), ""));
             Files.writeString(tmp.resolve("config.json"), "{\"hidden_size\": \"wide\"}");
             InferenceException e = refused(Reason.CHECKPOINT_UNREADABLE, () -> r.load("x", tmp.toString(), ""));
             assertTrue(e.getMessage().contains("config.json"), e.getMessage());
-            assertEquals("uri", refused(Reason.INVALID_REQUEST, () -> r.load("x", "s3://bucket/m", "")).field());
-            assertEquals("uri", refused(Reason.INVALID_REQUEST, () -> r.load("x", " ", "")).field());
+            assertEquals(
+                    "uri",
+                    refused(Reason.INVALID_REQUEST, () -> r.load("x", "s3://bucket/m", ""))
+                            .field());
+            assertEquals(
+                    "uri",
+                    refused(Reason.INVALID_REQUEST, () -> r.load("x", " ", "")).field());
             assertTrue(r.isEmpty(), "a failed load leaves nothing behind");
             r.load("x", model.toString(), ""); // and the name is free again
         }
@@ -134,8 +143,12 @@ class ModelRegistryTest {
 
     @Test
     void modelListsParse() {
-        assertEquals(List.of(new ModelRegistry.ModelSpec("a", "/m/a"), new ModelRegistry.ModelSpec("", "/m/b"),
-                new ModelRegistry.ModelSpec("", "file:///m/c=d"), new ModelRegistry.ModelSpec("", "rel/e")),
+        assertEquals(
+                List.of(
+                        new ModelRegistry.ModelSpec("a", "/m/a"),
+                        new ModelRegistry.ModelSpec("", "/m/b"),
+                        new ModelRegistry.ModelSpec("", "file:///m/c=d"),
+                        new ModelRegistry.ModelSpec("", "rel/e")),
                 ModelRegistry.ModelSpec.parseList(" a=/m/a, /m/b,,file:///m/c=d, rel/e"));
     }
 
@@ -144,8 +157,12 @@ class ModelRegistryTest {
         StringBuilder files = new StringBuilder();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {
-                files.append(files.length() == 0 ? "" : ",").append('"').append(p.getFileName()).append("\":\"")
-                        .append(sha(Files.readAllBytes(p))).append('"');
+                files.append(files.length() == 0 ? "" : ",")
+                        .append('"')
+                        .append(p.getFileName())
+                        .append("\":\"")
+                        .append(sha(Files.readAllBytes(p)))
+                        .append('"');
             }
         }
         byte[] manifest = ("{\"step\":1,\"files\":{" + files + "}}").getBytes();

@@ -32,8 +32,12 @@ class ScoringTest {
     static void start(@TempDir Path tmp) throws Exception {
         registry = new ModelRegistry();
         engine = new InferenceEngine(registry, new TokenBudget(100_000), 32);
-        tiny = registry.load("", TinyCheckpoints.write(tmp.resolve("tiny"),
-                TinyCheckpoints.config(256, ByteLevelTokenizer.EOS), 9).toUri().toString(), "");
+        tiny = registry.load(
+                "",
+                TinyCheckpoints.write(tmp.resolve("tiny"), TinyCheckpoints.config(256, ByteLevelTokenizer.EOS), 9)
+                        .toUri()
+                        .toString(),
+                "");
     }
 
     @AfterAll
@@ -72,13 +76,14 @@ class ScoringTest {
     @Test
     void streamedScoresEqualTokenScorer() {
         long[] ids = TinyCheckpoints.ids(200, 1);
-        TokenScorer.Result one = TokenScorer.score(tiny.llama(), ids,
-                TokenScorer.Options.onePass().withPrefillChunk(32));
+        TokenScorer.Result one = TokenScorer.score(
+                tiny.llama(), ids, TokenScorer.Options.onePass().withPrefillChunk(32));
         assertSame(one, score(ids, ScoreOptions.onePass().withChunkTokens(50)), 50);
         assertSame(one, score(ids, ScoreOptions.onePass().withChunkTokens(37)), 37);
         assertSame(one, score(ids, ScoreOptions.onePass()), 4096);
         // the CLI's own chunking (4096 tokens) differs from the server's (32) only by float rounding
-        double[] cli = TokenScorer.score(tiny.llama(), ids, TokenScorer.Options.onePass()).tokenLogprobs();
+        double[] cli = TokenScorer.score(tiny.llama(), ids, TokenScorer.Options.onePass())
+                .tokenLogprobs();
         for (ScoreChunk c : score(ids, ScoreOptions.onePass())) {
             for (int i = 0; i < c.size(); i++) {
                 assertEquals(cli[c.firstTarget() + i], c.logprobs()[i], 1e-5);
@@ -89,8 +94,8 @@ class ScoringTest {
     @Test
     void slidingWindowsEqualTokenScorer() {
         long[] ids = TinyCheckpoints.ids(300, 2);
-        TokenScorer.Result want = TokenScorer.score(tiny.llama(), ids,
-                TokenScorer.Options.sliding(64, 24).withPrefillChunk(32));
+        TokenScorer.Result want = TokenScorer.score(
+                tiny.llama(), ids, TokenScorer.Options.sliding(64, 24).withPrefillChunk(32));
         assertSame(want, score(ids, ScoreOptions.sliding(64, 24).withChunkTokens(100)), 100);
     }
 
@@ -113,12 +118,15 @@ class ScoringTest {
         long[] ids = TinyCheckpoints.ids(250, 4);
         Cancellation cancel = new Cancellation();
         List<ScoreChunk> got = new ArrayList<>();
-        try (Scoring s = engine.prepareScore("", Prompt.ids(ids), ScoreOptions.onePass().withChunkTokens(10))) {
+        try (Scoring s =
+                engine.prepareScore("", Prompt.ids(ids), ScoreOptions.onePass().withChunkTokens(10))) {
             assertEquals(250, engine.budget().inUse());
-            assertNull(s.run(c -> {
-                got.add(c);
-                cancel.cancel();
-            }, cancel));
+            assertNull(s.run(
+                    c -> {
+                        got.add(c);
+                        cancel.cancel();
+                    },
+                    cancel));
         }
         assertEquals(0, engine.budget().inUse());
         assertEquals(3, got.size(), "the first prefill chunk's 32 targets as 3 chunks of 10, then no more");

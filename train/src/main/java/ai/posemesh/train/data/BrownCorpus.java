@@ -13,8 +13,8 @@ import java.util.Set;
 public final class BrownCorpus {
 
     /** Tokens written without a space before them. */
-    private static final Set<String> NO_SPACE_BEFORE = Set.of(",", ".", ";", ":", "?", "!", ")", "]", "}", "''",
-            "'", "%", "...");
+    private static final Set<String> NO_SPACE_BEFORE =
+            Set.of(",", ".", ";", ":", "?", "!", ")", "]", "}", "''", "'", "%", "...");
     /** Tokens written without a space after them. */
     private static final Set<String> NO_SPACE_AFTER = Set.of("``", "`", "(", "[", "{", "$");
 

@@ -51,7 +51,8 @@ public final class Corpus {
             Path file = (dataRoot == null ? Path.of(".pose", "data") : dataRoot).resolve(data + ".jsonl");
             if (!Files.isRegularFile(file)) {
                 String out = dataRoot == null || dataRoot.normalize().equals(Path.of(".pose", "data"))
-                        ? "" : " --out " + dataRoot;
+                        ? ""
+                        : " --out " + dataRoot;
                 throw fail("corpus family '" + data + "' has not been fetched (" + file + " does not exist); run "
                         + "./pose data fetch --family " + data + out);
             }
@@ -80,7 +81,8 @@ public final class Corpus {
         int lineNo = 0;
         try (InputStream in = Files.newInputStream(file)) {
             LineReader lines = new LineReader(in);
-            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            CharsetDecoder utf8 = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -141,7 +143,8 @@ public final class Corpus {
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir)) {
             files = s.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".txt"))
+                    .filter(p ->
+                            p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".txt"))
                     .sorted((a, b) -> rel(dir, a).compareTo(rel(dir, b)))
                     .toList();
         } catch (IOException e) {
@@ -154,15 +157,16 @@ public final class Corpus {
         for (Path f : files) {
             String text;
             try {
-                text = StandardCharsets.UTF_8.newDecoder()
+                text = StandardCharsets.UTF_8
+                        .newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(Files.readAllBytes(f))).toString();
+                        .decode(ByteBuffer.wrap(Files.readAllBytes(f)))
+                        .toString();
             } catch (CharacterCodingException e) {
                 throw fail(f + ": not valid UTF-8");
             } catch (IOException e) {
-                throw new TrainException(TrainException.Kind.FAILED_PRECONDITION, "data", f + ": cannot read: " + e,
-                        e);
+                throw new TrainException(TrainException.Kind.FAILED_PRECONDITION, "data", f + ": cannot read: " + e, e);
             }
             if (!text.isEmpty()) {
                 docs.add(new Document(rel(dir, f), dir.toString(), "unknown", text));

@@ -79,8 +79,9 @@ public final class DataFetcher {
             String stale = staleReason(f, manifest.get(f), force);
             if (stale == null) {
                 Manifest.Entry e = manifest.get(f);
-                log.accept(String.format("%s: up to date (%s: %,d documents, %,d chars, sha256 %s)", f.id(),
-                        e.file(), e.documents(), e.chars(), e.sha256()));
+                log.accept(String.format(
+                        "%s: up to date (%s: %,d documents, %,d chars, sha256 %s)",
+                        f.id(), e.file(), e.documents(), e.chars(), e.sha256()));
                 results.add(new Result(f, false, e));
             } else {
                 log.accept(f.id() + ": building (" + stale + ")");
@@ -88,7 +89,8 @@ public final class DataFetcher {
             }
         }
         if (todo.isEmpty()) {
-            log.accept("up to date: " + String.join(", ", families.stream().map(Family::id).toList()) + " in " + out);
+            log.accept("up to date: "
+                    + String.join(", ", families.stream().map(Family::id).toList()) + " in " + out);
             return results;
         }
 
@@ -147,20 +149,27 @@ public final class DataFetcher {
                     throw new FetchException(f.id() + ": no documents were built");
                 }
                 built.put(f, docs);
-                log.accept(String.format("%s: %,d documents built in %.1f s", f.id(), docs.size(),
-                        (System.nanoTime() - t0) / 1e9));
+                log.accept(String.format(
+                        "%s: %,d documents built in %.1f s", f.id(), docs.size(), (System.nanoTime() - t0) / 1e9));
             }
             if (built.containsKey(Family.GENERAL)) {
                 checkHeldOut(built.get(Family.GENERAL), built);
             }
             for (Family f : todo) {
-                List<Manifest.PackageInfo> pkgs = Recipes.packages(f).stream().map(cached::get).toList();
+                List<Manifest.PackageInfo> pkgs =
+                        Recipes.packages(f).stream().map(cached::get).toList();
                 Manifest.Entry e = write(f, built.get(f), pkgs);
                 manifest.put(f, e);
                 manifest.write(out);
-                log.accept(String.format("%s: wrote %s (%,d documents, %,d chars, %d >= 32k, %d >= 128k, sha256 %s)",
-                        f.id(), out.resolve(e.file()), e.documents(), e.chars(), e.documentsAtLeast32k(),
-                        e.documentsAtLeast128k(), e.sha256()));
+                log.accept(String.format(
+                        "%s: wrote %s (%,d documents, %,d chars, %d >= 32k, %d >= 128k, sha256 %s)",
+                        f.id(),
+                        out.resolve(e.file()),
+                        e.documents(),
+                        e.chars(),
+                        e.documentsAtLeast32k(),
+                        e.documentsAtLeast128k(),
+                        e.sha256()));
                 results.add(new Result(f, true, e));
             }
         } finally {
@@ -201,11 +210,11 @@ public final class DataFetcher {
             String known = manifest.knownSha256(rel);
             if (known == null || known.equals(sha)) {
                 log.accept("using cached " + ref.describe() + " (" + rel + ")");
-                return new Manifest.PackageInfo(ref.registry().id(), ref.name(), source.version(ref, archive), rel,
-                        sha);
+                return new Manifest.PackageInfo(
+                        ref.registry().id(), ref.name(), source.version(ref, archive), rel, sha);
             }
-            log.accept("cached " + rel + " does not match its recorded sha256; downloading " + ref.describe()
-                    + " again");
+            log.accept(
+                    "cached " + rel + " does not match its recorded sha256; downloading " + ref.describe() + " again");
         }
         log.accept("downloading " + ref.describe());
         Path tmp = out.resolve(CACHE).resolve(".download");
@@ -221,8 +230,8 @@ public final class DataFetcher {
             deleteTree(tmp);
         }
         String rel = relative(archive);
-        return new Manifest.PackageInfo(ref.registry().id(), ref.name(), source.version(ref, archive), rel,
-                sha256(archive));
+        return new Manifest.PackageInfo(
+                ref.registry().id(), ref.name(), source.version(ref, archive), rel, sha256(archive));
     }
 
     /**
@@ -278,8 +287,17 @@ public final class DataFetcher {
             }
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return new Manifest.Entry(BUILDER, f.fileName(), HexFormat.of().formatHex(md.digest()), docs.size(), chars,
-                ge32, ge128, sources, pkgs, f == Family.GENERAL ? Recipes.GENERAL_RULE : null);
+        return new Manifest.Entry(
+                BUILDER,
+                f.fileName(),
+                HexFormat.of().formatHex(md.digest()),
+                docs.size(),
+                chars,
+                ge32,
+                ge128,
+                sources,
+                pkgs,
+                f == Family.GENERAL ? Recipes.GENERAL_RULE : null);
     }
 
     private String relative(Path p) {

@@ -27,8 +27,17 @@ public final class Manifest {
     public record PackageInfo(String registry, String name, String version, String file, String sha256) {}
 
     /** One built family. */
-    public record Entry(int builder, String file, String sha256, long documents, long chars, long documentsAtLeast32k,
-            long documentsAtLeast128k, Map<String, Long> sources, List<PackageInfo> packages, String rule) {}
+    public record Entry(
+            int builder,
+            String file,
+            String sha256,
+            long documents,
+            long chars,
+            long documentsAtLeast32k,
+            long documentsAtLeast128k,
+            Map<String, Long> sources,
+            List<PackageInfo> packages,
+            String rule) {}
 
     private final Map<Family, Entry> families = new EnumMap<>(Family.class);
 
@@ -80,14 +89,30 @@ public final class Manifest {
             }
             List<PackageInfo> pkgs = new ArrayList<>();
             for (JsonNode p : e.path("packages")) {
-                pkgs.add(new PackageInfo(p.path("registry").asText(), p.path("name").asText(),
-                        p.path("version").asText(), p.path("file").asText(), p.path("sha256").asText()));
+                pkgs.add(new PackageInfo(
+                        p.path("registry").asText(),
+                        p.path("name").asText(),
+                        p.path("version").asText(),
+                        p.path("file").asText(),
+                        p.path("sha256").asText()));
             }
             Map<String, Long> sources = new LinkedHashMap<>();
-            e.path("sources").properties().forEach(s -> sources.put(s.getKey(), s.getValue().asLong()));
-            m.put(f, new Entry(e.path("builder").asInt(), e.path("file").asText(), e.path("sha256").asText(),
-                    e.path("documents").asLong(), e.path("chars").asLong(), e.path("documents_ge_32k").asLong(),
-                    e.path("documents_ge_128k").asLong(), sources, pkgs, e.path("rule").asText(null)));
+            e.path("sources")
+                    .properties()
+                    .forEach(s -> sources.put(s.getKey(), s.getValue().asLong()));
+            m.put(
+                    f,
+                    new Entry(
+                            e.path("builder").asInt(),
+                            e.path("file").asText(),
+                            e.path("sha256").asText(),
+                            e.path("documents").asLong(),
+                            e.path("chars").asLong(),
+                            e.path("documents_ge_32k").asLong(),
+                            e.path("documents_ge_128k").asLong(),
+                            sources,
+                            pkgs,
+                            e.path("rule").asText(null)));
         }
         return m;
     }

@@ -29,8 +29,7 @@ public interface PackageSource {
     default void exec(java.util.List<String> command, Path stdout) throws IOException {
         Proc.Result r = Proc.run(command, null, stdout, java.time.Duration.ofMinutes(5));
         if (r.exit() != 0) {
-            throw new FetchException("could not run " + command.get(0) + " (exited " + r.exit() + "): "
-                    + r.summary());
+            throw new FetchException("could not run " + command.get(0) + " (exited " + r.exit() + "): " + r.summary());
         }
     }
 }

@@ -25,7 +25,9 @@ final class Proc {
                     continue;
                 }
                 last = t;
-                if (t.startsWith("E:") || t.startsWith("npm error") || t.startsWith("npm ERR!")
+                if (t.startsWith("E:")
+                        || t.startsWith("npm error")
+                        || t.startsWith("npm ERR!")
                         || t.startsWith("dpkg-deb: error")) {
                     errors.add(t);
                 }

@@ -163,8 +163,8 @@ final class RSerial {
         try {
             return r.readStream();
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
-            throw new RFormatException("truncated R serialization (at byte " + r.in.position() + " of "
-                    + bytes.length + ")");
+            throw new RFormatException(
+                    "truncated R serialization (at byte " + r.in.position() + " of " + bytes.length + ")");
         }
     }
 
@@ -176,8 +176,8 @@ final class RSerial {
         byte f1 = in.get();
         if (f0 != 'X' || f1 != '\n') {
             String what = f0 == 'A' ? "ASCII" : f0 == 'B' ? "native binary" : "unknown";
-            throw new RFormatException("unsupported R serialization format '" + (char) f0 + "' (" + what
-                    + "); only XDR ('X') is read");
+            throw new RFormatException(
+                    "unsupported R serialization format '" + (char) f0 + "' (" + what + "); only XDR ('X') is read");
         }
         int version = in.getInt();
         in.getInt(); // R version that wrote it
@@ -245,8 +245,8 @@ final class RSerial {
             case PACKAGESXP:
             case NAMESPACESXP: {
                 String[] names = readStringVec();
-                RObject o = new RObject(ENVSXP, (type == PACKAGESXP ? "package:" : "namespace:")
-                        + String.join(",", names), Map.of());
+                RObject o = new RObject(
+                        ENVSXP, (type == PACKAGESXP ? "package:" : "namespace:") + String.join(",", names), Map.of());
                 refs.add(o);
                 return o;
             }
@@ -321,8 +321,8 @@ final class RSerial {
                 for (int i = 0; i < n; i++) {
                     int f = in.getInt();
                     if ((f & 0xFF) != CHARSXP) {
-                        throw new RFormatException("character vector element " + (i + 1) + " is "
-                                + typeName(f & 0xFF) + ", not a string");
+                        throw new RFormatException(
+                                "character vector element " + (i + 1) + " is " + typeName(f & 0xFF) + ", not a string");
                     }
                     a[i] = readCharsxp(f >>> 12);
                 }
@@ -353,8 +353,8 @@ final class RSerial {
             case GENERICREFSXP:
                 throw new RFormatException("unsupported R serialization item " + typeName(type));
             default:
-                throw new RFormatException("unknown R serialization item type " + type + " (flags 0x"
-                        + Integer.toHexString(flags) + ")");
+                throw new RFormatException(
+                        "unknown R serialization item type " + type + " (flags 0x" + Integer.toHexString(flags) + ")");
         }
     }
 
@@ -421,8 +421,7 @@ final class RSerial {
                 }
                 return new RObject(REALSXP, a, attrs);
             }
-            case "wrap_integer", "wrap_logical", "wrap_real", "wrap_complex", "wrap_raw", "wrap_string",
-                    "wrap_list": {
+            case "wrap_integer", "wrap_logical", "wrap_real", "wrap_complex", "wrap_raw", "wrap_string", "wrap_list": {
                 RObject x = firstValue(state);
                 Map<String, RObject> merged = new LinkedHashMap<>(x.attributes());
                 merged.putAll(attrs);
@@ -440,7 +439,8 @@ final class RSerial {
                 } else if (arg.data() instanceof double[] a) {
                     s = new String[a.length];
                     for (int i = 0; i < a.length; i++) {
-                        s[i] = a[i] == Math.rint(a[i]) && Math.abs(a[i]) < 1e15 ? Long.toString((long) a[i])
+                        s[i] = a[i] == Math.rint(a[i]) && Math.abs(a[i]) < 1e15
+                                ? Long.toString((long) a[i])
                                 : Double.toString(a[i]);
                     }
                 } else {
@@ -532,8 +532,11 @@ final class RSerial {
             cs = nativeEncoding;
         }
         try {
-            return cs.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+            return cs.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b))
+                    .toString();
         } catch (CharacterCodingException e) {
             // Mislabelled bytes: fall back to Latin-1, which maps every byte.
             return new String(b, StandardCharsets.ISO_8859_1);

@@ -114,13 +114,16 @@ final class Recipes {
         RLazyLoadDb db = RLazyLoadDb.open(base);
         List<Document> docs = new ArrayList<>();
         for (String name : db.names()) {
-            String text = Gutenberg.normalize(String.join("\n", db.strings(name))).strip();
-            docs.add(new Document("austen/" + name, u.label(JANEAUSTENR) + ":" + rel(u, JANEAUSTENR, base)
-                    .replace(".rdx", ".rdb") + "#" + name, "public-domain", text));
+            String text =
+                    Gutenberg.normalize(String.join("\n", db.strings(name))).strip();
+            docs.add(new Document(
+                    "austen/" + name,
+                    u.label(JANEAUSTENR) + ":" + rel(u, JANEAUSTENR, base).replace(".rdx", ".rdb") + "#" + name,
+                    "public-domain",
+                    text));
         }
         if (docs.size() != 6) {
-            throw new FetchException(u.label(JANEAUSTENR) + ": expected Jane Austen's 6 novels, found "
-                    + db.names());
+            throw new FetchException(u.label(JANEAUSTENR) + ": expected Jane Austen's 6 novels, found " + db.names());
         }
         return docs;
     }
@@ -129,8 +132,11 @@ final class Recipes {
         Path base = find(u, TOKENIZERS, "usr/lib/R/site-library/tokenizers/data/Rdata.rdx");
         RLazyLoadDb db = RLazyLoadDb.open(base);
         String text = Gutenberg.stripHeader(Gutenberg.normalize(String.join("\n", db.strings("mobydick"))));
-        return List.of(new Document("melville/moby-dick", u.label(TOKENIZERS) + ":"
-                + rel(u, TOKENIZERS, base).replace(".rdx", ".rdb") + "#mobydick", "public-domain", text));
+        return List.of(new Document(
+                "melville/moby-dick",
+                u.label(TOKENIZERS) + ":" + rel(u, TOKENIZERS, base).replace(".rdx", ".rdb") + "#mobydick",
+                "public-domain",
+                text));
     }
 
     /** KJV books of at least LONG chars ({@code long_ = true}, books) or under it (general). */
@@ -154,8 +160,11 @@ final class Recipes {
         for (Kjv.Book b : books) {
             String text = Gutenberg.normalize(b.text());
             if ((chars(text) >= LONG) == longOnes) {
-                docs.add(new Document(String.format("kjv/%02d-%s", b.index() + 1, Metamath.slug(b.name())),
-                        u.label(BIBLE_TEXT) + ":usr/lib/bible.data#" + b.name(), "public-domain", text));
+                docs.add(new Document(
+                        String.format("kjv/%02d-%s", b.index() + 1, Metamath.slug(b.name())),
+                        u.label(BIBLE_TEXT) + ":usr/lib/bible.data#" + b.name(),
+                        "public-domain",
+                        text));
             }
         }
         return docs;
@@ -170,13 +179,16 @@ final class Recipes {
             String name = f.getFileName().toString();
             String text = Gutenberg.normalize(read(f)).strip();
             if (!text.isEmpty()) {
-                docs.add(new Document("sotu/" + name.substring(0, name.length() - 4), u.label(SOTU) + ":"
-                        + rel(u, SOTU, f), "public-domain (US government work; dataset PDDL-1.0, CC0-1.0)", text));
+                docs.add(new Document(
+                        "sotu/" + name.substring(0, name.length() - 4),
+                        u.label(SOTU) + ":" + rel(u, SOTU, f),
+                        "public-domain (US government work; dataset PDDL-1.0, CC0-1.0)",
+                        text));
             }
         }
         if (docs.size() < 200) {
-            throw new FetchException(u.label(SOTU) + ": expected the State of the Union addresses, found "
-                    + docs.size() + " files");
+            throw new FetchException(
+                    u.label(SOTU) + ": expected the State of the Union addresses, found " + docs.size() + " files");
         }
         return docs;
     }
@@ -191,8 +203,11 @@ final class Recipes {
             }
             String text = Gutenberg.normalize(read(f));
             if (!text.isEmpty() && (chars(text) >= LONG) == longOnes) {
-                docs.add(new Document("perl-doc/" + name, u.label(PERL_DOC) + ":" + rel(u, PERL_DOC, f),
-                        "GPL-1.0-or-later OR Artistic-1.0-Perl", text));
+                docs.add(new Document(
+                        "perl-doc/" + name,
+                        u.label(PERL_DOC) + ":" + rel(u, PERL_DOC, f),
+                        "GPL-1.0-or-later OR Artistic-1.0-Perl",
+                        text));
             }
         }
         return docs;
@@ -207,8 +222,11 @@ final class Recipes {
         int i = 0;
         for (Metamath.Section s : sections) {
             i++;
-            docs.add(new Document(String.format("set.mm/%03d-%s", i, Metamath.slug(s.title())),
-                    u.label(METAMATH) + ":" + rel(u, METAMATH, f) + "#" + s.title(), "CC0-1.0", s.text()));
+            docs.add(new Document(
+                    String.format("set.mm/%03d-%s", i, Metamath.slug(s.title())),
+                    u.label(METAMATH) + ":" + rel(u, METAMATH, f) + "#" + s.title(),
+                    "CC0-1.0",
+                    s.text()));
         }
         return docs;
     }
@@ -222,8 +240,11 @@ final class Recipes {
             if (PARI_MACROS.contains(name) || chars(text) < 2000) {
                 continue;
             }
-            docs.add(new Document("pari-doc/" + name.replaceFirst("\\.tex$", ""), u.label(PARI_DOC) + ":"
-                    + rel(u, PARI_DOC, f), "GPL-2.0-or-later", text));
+            docs.add(new Document(
+                    "pari-doc/" + name.replaceFirst("\\.tex$", ""),
+                    u.label(PARI_DOC) + ":" + rel(u, PARI_DOC, f),
+                    "GPL-2.0-or-later",
+                    text));
         }
         return docs;
     }
@@ -236,8 +257,11 @@ final class Recipes {
         for (Path f : files) {
             String text = BrownCorpus.detokenize(read(f));
             if (!text.isEmpty()) {
-                docs.add(new Document("brown/" + f.getFileName(), u.label(BROWN) + ":" + rel(u, BROWN, f),
-                        "Brown Corpus (Francis & Kucera 1964-1979; redistribution permitted)", text));
+                docs.add(new Document(
+                        "brown/" + f.getFileName(),
+                        u.label(BROWN) + ":" + rel(u, BROWN, f),
+                        "Brown Corpus (Francis & Kucera 1964-1979; redistribution permitted)",
+                        text));
             }
         }
         if (docs.size() != 500) {
@@ -260,8 +284,8 @@ final class Recipes {
             String text = Gutenberg.normalize(read(f));
             if (!text.isBlank()) {
                 String id = dir.relativize(f).toString().replace('\\', '/').replaceFirst("\\.rst\\.txt$", "");
-                docs.add(new Document("python-doc/" + id, u.label(PYTHON_DOC) + ":" + rel(u, PYTHON_DOC, f),
-                        "PSF-2.0", text));
+                docs.add(new Document(
+                        "python-doc/" + id, u.label(PYTHON_DOC) + ":" + rel(u, PYTHON_DOC, f), "PSF-2.0", text));
             }
         }
         if (docs.isEmpty()) {
@@ -298,8 +322,8 @@ final class Recipes {
                     .toList();
         }
         if (files.isEmpty()) {
-            throw new FetchException(u.label(ref) + " has no files matching " + pattern.substring(
-                    pattern.indexOf(':') + 1) + " under " + dir);
+            throw new FetchException(u.label(ref) + " has no files matching "
+                    + pattern.substring(pattern.indexOf(':') + 1) + " under " + dir);
         }
         return files;
     }
@@ -312,8 +336,12 @@ final class Recipes {
     static String read(Path f) throws IOException {
         byte[] b = Files.readAllBytes(f);
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b))
+                    .toString();
         } catch (CharacterCodingException e) {
             return new String(b, StandardCharsets.ISO_8859_1);
         }

@@ -51,18 +51,21 @@ public final class SystemPackageSource implements PackageSource {
             r = start(ref, cmd, dir, DOWNLOAD_TIMEOUT);
         }
         if (r.exit() != 0) {
-            throw new FetchException("could not download " + ref.describe() + " (apt-get download " + status(r)
-                    + "): " + r.summary());
+            throw new FetchException(
+                    "could not download " + ref.describe() + " (apt-get download " + status(r) + "): " + r.summary());
         }
         return single(ref, dir, ".deb");
     }
 
     private Path downloadNpm(PackageRef ref, Path dir) throws IOException {
-        Proc.Result r = start(ref, List.of("npm", "pack", "--ignore-scripts", "--no-fund", "--no-audit",
-                ref.spec()), dir, DOWNLOAD_TIMEOUT);
+        Proc.Result r = start(
+                ref,
+                List.of("npm", "pack", "--ignore-scripts", "--no-fund", "--no-audit", ref.spec()),
+                dir,
+                DOWNLOAD_TIMEOUT);
         if (r.exit() != 0) {
-            throw new FetchException("could not download " + ref.describe() + " (npm pack " + status(r) + "): "
-                    + r.summary());
+            throw new FetchException(
+                    "could not download " + ref.describe() + " (npm pack " + status(r) + "): " + r.summary());
         }
         return single(ref, dir, ".tgz");
     }
@@ -74,8 +77,8 @@ public final class SystemPackageSource implements PackageSource {
         }
         Path out = Files.createTempFile("pose-dpkg", ".txt");
         try {
-            Proc.Result r = Proc.run(List.of("dpkg-deb", "-f", archive.toString(), "Version"), null, out,
-                    LOCAL_TIMEOUT);
+            Proc.Result r =
+                    Proc.run(List.of("dpkg-deb", "-f", archive.toString(), "Version"), null, out, LOCAL_TIMEOUT);
             String v = Files.readString(out).strip();
             if (r.exit() != 0 || v.isEmpty()) {
                 throw new FetchException(archive + ": cannot read the version of " + ref.describe() + " (dpkg-deb "
@@ -93,8 +96,8 @@ public final class SystemPackageSource implements PackageSource {
             Tar.extractTgz(archive, dest);
             return;
         }
-        Proc.Result r = Proc.run(List.of("dpkg-deb", "-x", archive.toString(), dest.toString()), null, null,
-                LOCAL_TIMEOUT);
+        Proc.Result r =
+                Proc.run(List.of("dpkg-deb", "-x", archive.toString(), dest.toString()), null, null, LOCAL_TIMEOUT);
         if (r.exit() != 0) {
             throw new FetchException("could not unpack " + ref.describe() + " from " + archive + " (dpkg-deb -x "
                     + status(r) + "): " + r.summary());

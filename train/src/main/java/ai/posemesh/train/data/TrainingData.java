@@ -34,7 +34,12 @@ public final class TrainingData {
     private RetrievalExamples retrieval;
     private double retrievalFraction;
 
-    private TrainingData(List<Tokens> train, List<String> heldOutIds, PositionSampler sampler, int bos, long seed,
+    private TrainingData(
+            List<Tokens> train,
+            List<String> heldOutIds,
+            PositionSampler sampler,
+            int bos,
+            long seed,
             int droppedShort) {
         this.train = train;
         this.heldOutIds = heldOutIds;
@@ -54,8 +59,13 @@ public final class TrainingData {
      * Tokenizes, drops documents too short for the sampler (as the seed filters short documents), and holds out a
      * fraction of the documents (chosen by a hash of id and seed, so the split is stable as the corpus grows).
      */
-    public static TrainingData prepare(List<Document> docs, TextTokenizer tokenizer, int bos,
-            PositionSampler sampler, double heldOutFraction, long seed) {
+    public static TrainingData prepare(
+            List<Document> docs,
+            TextTokenizer tokenizer,
+            int bos,
+            PositionSampler sampler,
+            double heldOutFraction,
+            long seed) {
         List<Tokens> train = new ArrayList<>();
         List<String> heldOut = new ArrayList<>();
         int dropped = 0;
@@ -76,10 +86,14 @@ public final class TrainingData {
             train.add(new Tokens(d.id(), ids));
         }
         if (train.isEmpty()) {
-            throw new TrainException(TrainException.Kind.FAILED_PRECONDITION, "data", "no training document has the "
-                    + sampler.minTokens() + " tokens the " + sampler.describe() + " sampler needs (" + docs.size()
-                    + " documents, " + dropped + " too short, " + heldOut.size() + " held out); use longer "
-                    + "documents or a shorter train length");
+            throw new TrainException(
+                    TrainException.Kind.FAILED_PRECONDITION,
+                    "data",
+                    "no training document has the "
+                            + sampler.minTokens() + " tokens the " + sampler.describe() + " sampler needs ("
+                            + docs.size()
+                            + " documents, " + dropped + " too short, " + heldOut.size() + " held out); use longer "
+                            + "documents or a shorter train length");
         }
         return new TrainingData(train, heldOut, sampler, bos, seed, dropped);
     }

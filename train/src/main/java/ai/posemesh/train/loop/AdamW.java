@@ -26,7 +26,12 @@ public final class AdamW {
         this(params, manager, 0.9, 0.999, 1e-8, weightDecay);
     }
 
-    public AdamW(Map<String, NDArray> params, NDManager manager, double beta1, double beta2, double eps,
+    public AdamW(
+            Map<String, NDArray> params,
+            NDManager manager,
+            double beta1,
+            double beta2,
+            double eps,
             double weightDecay) {
         this.beta1 = beta1;
         this.beta2 = beta2;

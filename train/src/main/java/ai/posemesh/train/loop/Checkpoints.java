@@ -1,6 +1,5 @@
 package ai.posemesh.train.loop;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.io.HfCheckpoint;
@@ -60,8 +59,9 @@ public final class Checkpoints {
      * @param manifest fields describing the job (method, sampler, lengths, data, losses…); files are added here
      * @return sha256 of the manifest
      */
-    static String write(Path dir, Llama model, DataType dtype, Path baseDir, AdamW optimizer, ObjectNode state,
-            ObjectNode manifest) throws IOException {
+    static String write(
+            Path dir, Llama model, DataType dtype, Path baseDir, AdamW optimizer, ObjectNode state, ObjectNode manifest)
+            throws IOException {
         Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp");
         deleteRecursively(tmp);
         HfCheckpoint.save(model, tmp, dtype);
@@ -124,9 +124,14 @@ public final class Checkpoints {
     /** A checkpoint already on disk, as the trainer announced it: identity, step and the numbers its manifest holds. */
     public static ai.posemesh.train.TrainListener.Checkpoint describe(Path dir) throws IOException {
         JsonNode m = manifest(dir);
-        return new ai.posemesh.train.TrainListener.Checkpoint(dir, m.path("step").asInt(), sha256(dir.resolve(MANIFEST)),
-                m.path("train_loss").asDouble(Double.NaN), m.path("wall_seconds").asDouble(Double.NaN),
-                m.path("peak_rss_bytes").asLong(-1), m.path("last").asBoolean(false));
+        return new ai.posemesh.train.TrainListener.Checkpoint(
+                dir,
+                m.path("step").asInt(),
+                sha256(dir.resolve(MANIFEST)),
+                m.path("train_loss").asDouble(Double.NaN),
+                m.path("wall_seconds").asDouble(Double.NaN),
+                m.path("peak_rss_bytes").asLong(-1),
+                m.path("last").asBoolean(false));
     }
 
     private static MessageDigest digest() {
@@ -149,6 +154,8 @@ public final class Checkpoints {
     }
 
     static List<Double> doubles(JsonNode array) {
-        return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(JsonNode::asDouble).toList();
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false)
+                .map(JsonNode::asDouble)
+                .toList();
     }
 }

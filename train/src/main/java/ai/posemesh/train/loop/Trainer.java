@@ -77,7 +77,8 @@ public final class Trainer {
         Engines.pytorch(); // loads libtorch before the first JNI call
         boolean previous = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
-        try (tokenizer; NDManager root = Engines.newManager()) {
+        try (tokenizer;
+                NDManager root = Engines.newManager()) {
             return new Run(spec, target, data, root, listener, t0).train();
         } catch (IOException e) {
             throw new UncheckedIOException("writing checkpoints under " + spec.out(), e);
@@ -95,18 +96,32 @@ public final class Trainer {
             extra.put("original_max_position_embeddings", spec.trainLen());
             rope = RopeParameters.of(spec.ropeType(), base.rope().theta(), extra);
         }
-        return new LlamaConfig(base.vocabSize(), base.hiddenSize(), base.intermediateSize(), base.numLayers(),
-                base.numHeads(), base.numKvHeads(), base.headDim(), spec.targetLen(), base.rmsNormEps(),
-                base.tieWordEmbeddings(), base.attentionBias(), base.mlpBias(), base.bosTokenId(),
-                base.eosTokenIds(), base.padTokenId(), "float32", rope);
+        return new LlamaConfig(
+                base.vocabSize(),
+                base.hiddenSize(),
+                base.intermediateSize(),
+                base.numLayers(),
+                base.numHeads(),
+                base.numKvHeads(),
+                base.headDim(),
+                spec.targetLen(),
+                base.rmsNormEps(),
+                base.tieWordEmbeddings(),
+                base.attentionBias(),
+                base.mlpBias(),
+                base.bosTokenId(),
+                base.eosTokenIds(),
+                base.padTokenId(),
+                "float32",
+                rope);
     }
 
     private static LlamaConfig readBase(Path dir) {
         try {
             return HfCheckpoint.readConfig(dir);
         } catch (CheckpointException e) {
-            throw new TrainException(TrainException.Kind.FAILED_PRECONDITION, "base", "unusable base model: "
-                    + e.getMessage(), e);
+            throw new TrainException(
+                    TrainException.Kind.FAILED_PRECONDITION, "base", "unusable base model: " + e.getMessage(), e);
         }
     }
 
@@ -180,8 +195,13 @@ public final class Trainer {
                 tokensSeen += stepTokens;
                 double elapsed = (System.nanoTime() - sessionStart) / 1e9;
                 int done = step - firstStep + 1;
-                listener.onStep(new TrainListener.StepStats(step, spec.steps(), loss, lr,
-                        done * stepTokens / Math.max(elapsed, 1e-9), elapsed / done * (spec.steps() - step),
+                listener.onStep(new TrainListener.StepStats(
+                        step,
+                        spec.steps(),
+                        loss,
+                        lr,
+                        done * stepTokens / Math.max(elapsed, 1e-9),
+                        elapsed / done * (spec.steps() - step),
                         tokensSeen));
                 boolean end = step == spec.steps();
                 if (end || (spec.checkpointEvery() > 0 && step % spec.checkpointEvery() == 0)) {
@@ -245,8 +265,11 @@ public final class Trainer {
                 }
                 return l;
             } catch (CheckpointException e) {
-                throw new TrainException(TrainException.Kind.FAILED_PRECONDITION, isCheckpoint ? "out" : "base",
-                        "cannot load " + dir + ": " + e.getMessage(), e);
+                throw new TrainException(
+                        TrainException.Kind.FAILED_PRECONDITION,
+                        isCheckpoint ? "out" : "base",
+                        "cannot load " + dir + ": " + e.getMessage(),
+                        e);
             }
         }
 
@@ -256,15 +279,19 @@ public final class Trainer {
             JsonNode job = manifest.get("job");
             ObjectNode mine = jobJson();
             if (job == null || !mine.toString().equals(job.toString())) { // as written: Jackson's int/long nodes differ
-                throw new TrainException(TrainException.Kind.FAILED_PRECONDITION, "out", dir + " belongs to a "
-                        + "different job (" + job + "); use a new --out or the same settings to resume");
+                throw new TrainException(
+                        TrainException.Kind.FAILED_PRECONDITION,
+                        "out",
+                        dir + " belongs to a " + "different job (" + job
+                                + "); use a new --out or the same settings to resume");
             }
             step = state.get("step").asInt();
             tokensSeen = state.get("tokens_seen").asLong();
             priorWallSeconds = state.get("wall_seconds").asDouble();
             losses.addAll(Checkpoints.doubles(state.get("losses")));
-            optimizer.load(Safetensors.readAll(dir.resolve(Checkpoints.STATE_DIR).resolve("optimizer.safetensors"),
-                    root), state.get("adam_steps").asInt());
+            optimizer.load(
+                    Safetensors.readAll(dir.resolve(Checkpoints.STATE_DIR).resolve("optimizer.safetensors"), root),
+                    state.get("adam_steps").asInt());
         }
 
         /** The settings that define a job; a resume must match them exactly. */
@@ -335,8 +362,11 @@ public final class Trainer {
         /** Mean loss of the last (up to) 10 steps; NaN before any step. */
         double recentLoss() {
             int n = Math.min(10, losses.size());
-            return n == 0 ? Double.NaN
-                    : losses.subList(losses.size() - n, losses.size()).stream().mapToDouble(x -> x).average()
+            return n == 0
+                    ? Double.NaN
+                    : losses.subList(losses.size() - n, losses.size()).stream()
+                            .mapToDouble(x -> x)
+                            .average()
                             .orElse(Double.NaN);
         }
     }

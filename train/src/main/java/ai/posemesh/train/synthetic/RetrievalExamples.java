@@ -18,9 +18,11 @@ import java.util.function.Function;
  */
 public final class RetrievalExamples {
 
-    static final String[] NAMES = {"Alice", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines",
-        "Jonas", "Kavya", "Liam", "Mara", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
-        "Wen", "Ximena", "Yusuf", "Zoe"};
+    static final String[] NAMES = {
+        "Alice", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kavya", "Liam",
+        "Mara", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Ximena", "Yusuf",
+        "Zoe"
+    };
 
     /** Fact and question templates, pairwise: {fact, question-with-answer}. */
     static final String[][] TEMPLATES = {
@@ -50,8 +52,9 @@ public final class RetrievalExamples {
     }
 
     /** Ways a keyed value is stated ({@link #keyed}): the key phrase, one of these, then the number. */
-    static final String[] LINKS = {" is", " was", " reads", " equals", ":", " =", " stands at", " comes to",
-        " totals", " has the value"};
+    static final String[] LINKS = {
+        " is", " was", " reads", " equals", ":", " =", " stands at", " comes to", " totals", " has the value"
+    };
 
     /**
      * A synthetic window of exactly {@code length} tokens: a quarter of the time facts and questions about people
@@ -111,8 +114,8 @@ public final class RetrievalExamples {
      * pieces leave of the window) is split into pieces+1 gaps at random. Exactly {@code length} tokens; a piece that
      * does not fit is cut at the window's end.
      */
-    private static long[] layout(int length, long bos, List<long[]> pieces, SplittableRandom rng,
-            Function<Integer, long[]> filler) {
+    private static long[] layout(
+            int length, long bos, List<long[]> pieces, SplittableRandom rng, Function<Integer, long[]> filler) {
         int fixed = 1 + pieces.stream().mapToInt(p -> p.length).sum();
         int fillerBudget = Math.max(0, length - fixed);
         int[] cuts = new int[pieces.size()];
@@ -165,11 +168,13 @@ public final class RetrievalExamples {
     /** A key phrase: "The ", "the " or nothing (if {@code head}), then 1–{@code maxWords} consecutive words. */
     private String phrase(SplittableRandom rng, Function<Integer, long[]> corpus, int maxWords, boolean head) {
         int k = 1 + rng.nextInt(maxWords);
-        String start = !head ? "" : switch (rng.nextInt(3)) {
-            case 0 -> "The ";
-            case 1 -> "the ";
-            default -> "";
-        };
+        String start = !head
+                ? ""
+                : switch (rng.nextInt(3)) {
+                    case 0 -> "The ";
+                    case 1 -> "the ";
+                    default -> "";
+                };
         for (int attempt = 0; attempt < 20; attempt++) {
             List<String> words = new ArrayList<>();
             for (String w : tokenizer.decode(corpus.apply(40), true).split("[^A-Za-z]+")) {
@@ -203,15 +208,18 @@ public final class RetrievalExamples {
         out[0] = bos;
         int n = 1;
         while (n < length) {
-            StringBuilder key = new StringBuilder(" key ").append(1 + rng.nextInt(99_999)).append(' ');
+            StringBuilder key =
+                    new StringBuilder(" key ").append(1 + rng.nextInt(99_999)).append(' ');
             for (int i = 0, k = 8 + rng.nextInt(40); i < k; i++) {
                 key.append((char) ('a' + rng.nextInt(26)));
             }
             long[] span = tokenizer.encode(key.append('.').toString(), false);
             // mostly short gaps (dense copy signal), sometimes long ones (copying across the window); a gap is at
             // most half the window, so the second copy fits
-            long[] gap = filler.apply(rng.nextInt(4) == 0 ? rng.nextInt(Math.max(1, length / 2))
-                    : rng.nextInt(Math.max(1, Math.min(60, length / 8))));
+            long[] gap = filler.apply(
+                    rng.nextInt(4) == 0
+                            ? rng.nextInt(Math.max(1, length / 2))
+                            : rng.nextInt(Math.max(1, Math.min(60, length / 8))));
             for (long[] piece : new long[][] {span, gap, span}) {
                 n = append(out, n, piece, piece.length);
             }
@@ -238,9 +246,10 @@ public final class RetrievalExamples {
             String[] t = TEMPLATES[rng.nextInt(TEMPLATES.length)];
             int value = 1 + rng.nextInt(99_999);
             // every template starts with a space; a line break may take its place
-            factTokens.add(tokenizer.encode(lead(rng) + String.format(t[0], NAMES[name], value).substring(1), false));
-            questionTokens.add(tokenizer.encode(lead(rng) + String.format(t[1], NAMES[name], value).substring(1),
-                    false));
+            factTokens.add(tokenizer.encode(
+                    lead(rng) + String.format(t[0], NAMES[name], value).substring(1), false));
+            questionTokens.add(tokenizer.encode(
+                    lead(rng) + String.format(t[1], NAMES[name], value).substring(1), false));
         }
         Collections.shuffle(questionTokens, new Random(rng.nextLong()));
         List<long[]> pieces = new ArrayList<>(factTokens);

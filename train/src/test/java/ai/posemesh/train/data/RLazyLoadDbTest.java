@@ -26,8 +26,7 @@ class RLazyLoadDbTest {
     static final Map<String, List<String>> NOVELS = new LinkedHashMap<>();
 
     static {
-        NOVELS.put("emma", Arrays.asList("EMMA", "", "By Jane Austen", "", "CHAPTER I",
-                "Emma Woodhouse, handsome,"));
+        NOVELS.put("emma", Arrays.asList("EMMA", "", "By Jane Austen", "", "CHAPTER I", "Emma Woodhouse, handsome,"));
         NOVELS.put("persuasion", Arrays.asList("PERSUASION", null, "Sir Walter Elliot, of Kellynch Hall — café ☃"));
     }
 
@@ -43,14 +42,18 @@ class RLazyLoadDbTest {
         assertEquals(List.of("emma", "persuasion"), db.names());
         assertEquals(NOVELS.get("emma"), db.strings("emma"));
         // NA becomes "", UTF-8 survives
-        assertEquals(List.of("PERSUASION", "", "Sir Walter Elliot, of Kellynch Hall — café ☃"),
-                db.strings("persuasion"));
+        assertEquals(
+                List.of("PERSUASION", "", "Sir Walter Elliot, of Kellynch Hall — café ☃"), db.strings("persuasion"));
     }
 
     @Test
     void readsTypedBlobsAndRefusesXz() throws IOException {
-        assertEquals(NOVELS.get("emma"), RLazyLoadDb.open(write(RFixtures.lazyLoad(NOVELS, 2, 'Z'))).strings("emma"));
-        assertEquals(NOVELS.get("emma"), RLazyLoadDb.open(write(RFixtures.lazyLoad(NOVELS, 2, '0'))).strings("emma"));
+        assertEquals(
+                NOVELS.get("emma"),
+                RLazyLoadDb.open(write(RFixtures.lazyLoad(NOVELS, 2, 'Z'))).strings("emma"));
+        assertEquals(
+                NOVELS.get("emma"),
+                RLazyLoadDb.open(write(RFixtures.lazyLoad(NOVELS, 2, '0'))).strings("emma"));
         RLazyLoadDb xz = RLazyLoadDb.open(write(RFixtures.lazyLoad(NOVELS, 3, 'X')));
         IOException e = assertThrows(IOException.class, () -> xz.strings("emma"));
         assertTrue(e.getMessage().contains("Rdata.rdb: object 'emma': compressed with xz"), e.getMessage());
@@ -60,8 +63,8 @@ class RLazyLoadDbTest {
     void errorsNameTheFileAndObject() throws IOException {
         RLazyLoadDb db = RLazyLoadDb.open(write(RFixtures.lazyLoad(NOVELS, 1, 'Z')));
         IOException missing = assertThrows(IOException.class, () -> db.strings("mobydick"));
-        assertTrue(missing.getMessage().contains("no object 'mobydick' (it has: emma, persuasion)"),
-                missing.getMessage());
+        assertTrue(
+                missing.getMessage().contains("no object 'mobydick' (it has: emma, persuasion)"), missing.getMessage());
 
         byte[] rdb = Files.readAllBytes(tmp.resolve("Rdata.rdb"));
         rdb[10] ^= 0x55; // corrupt the first zlib stream
@@ -85,10 +88,12 @@ class RLazyLoadDbTest {
         Map<String, RObject> parts = jane.namedList();
         assertEquals(List.of("variables", "references", "compressed"), List.copyOf(parts.keySet()));
         Map<String, RObject> vars = parts.get("variables").namedList();
-        assertEquals(List.of("emma", "mansfieldpark", "northangerabbey", "persuasion", "prideprejudice",
-                "sensesensibility"), List.copyOf(vars.keySet()));
+        assertEquals(
+                List.of("emma", "mansfieldpark", "northangerabbey", "persuasion", "prideprejudice", "sensesensibility"),
+                List.copyOf(vars.keySet()));
         assertArrayEquals(new long[] {0, 0x55f2b}, vars.get("emma").longs());
-        assertArrayEquals(new long[] {0x145dfb, 0x4113c}, vars.get("sensesensibility").longs());
+        assertArrayEquals(
+                new long[] {0x145dfb, 0x4113c}, vars.get("sensesensibility").longs());
         assertArrayEquals(new int[] {1}, (int[]) parts.get("compressed").data()); // TRUE: zlib
 
         RObject tok = RSerial.unserialize(RLazyLoadDb.decodeIndex(resource("tokenizers.rdx")));
@@ -102,21 +107,28 @@ class RLazyLoadDbTest {
         assertArrayEquals(new String[] {"a", null, "ü"}, RSerial.unserialize(v2).strings());
 
         // a data-frame-like list: names + row.names as compact 1:3, symbols referenced the second time
-        byte[] df = RFixtures.serialize(3, RFixtures.list(List.of(
-                RFixtures.strings("x", "y", "z"),
-                RFixtures.ints(RSerial.INTSXP, new int[] {1, 2, 3}, Map.of("names", RFixtures.strings("p", "q",
-                        "r")))), List.of("names", "counts")));
+        byte[] df = RFixtures.serialize(
+                3,
+                RFixtures.list(
+                        List.of(
+                                RFixtures.strings("x", "y", "z"),
+                                RFixtures.ints(
+                                        RSerial.INTSXP,
+                                        new int[] {1, 2, 3},
+                                        Map.of("names", RFixtures.strings("p", "q", "r")))),
+                        List.of("names", "counts")));
         RObject o = RSerial.unserialize(df);
-        assertArrayEquals(new String[] {"p", "q", "r"}, o.namedList().get("counts").names());
+        assertArrayEquals(
+                new String[] {"p", "q", "r"}, o.namedList().get("counts").names());
 
         RObject seq = RSerial.unserialize(RFixtures.serialize(3, RFixtures.compactIntSeq(4, 7)));
         assertArrayEquals(new int[] {7, 8, 9, 10}, (int[]) seq.data());
 
-        RSerial.RFormatException truncated = assertThrows(RSerial.RFormatException.class,
-                () -> RSerial.unserialize(Arrays.copyOf(v2, v2.length - 3)));
+        RSerial.RFormatException truncated = assertThrows(
+                RSerial.RFormatException.class, () -> RSerial.unserialize(Arrays.copyOf(v2, v2.length - 3)));
         assertTrue(truncated.getMessage().contains("truncated"), truncated.getMessage());
-        RSerial.RFormatException ascii = assertThrows(RSerial.RFormatException.class,
-                () -> RSerial.unserialize("A\n3\n".getBytes()));
+        RSerial.RFormatException ascii =
+                assertThrows(RSerial.RFormatException.class, () -> RSerial.unserialize("A\n3\n".getBytes()));
         assertTrue(ascii.getMessage().contains("only XDR"), ascii.getMessage());
     }
 

@@ -33,8 +33,8 @@ class TarTest {
         for (String f : new String[] {"gnu.tgz", "pax.tgz"}) {
             Path dest = Files.createDirectories(tmp.resolve(f + ".out"));
             assertEquals(5, Tar.extractTgz(fixture(f), dest), f);
-            assertEquals("{\"name\":\"x\",\"version\":\"1.0.0\"}\n", Files.readString(dest.resolve(
-                    "package/package.json")));
+            assertEquals(
+                    "{\"name\":\"x\",\"version\":\"1.0.0\"}\n", Files.readString(dest.resolve("package/package.json")));
             assertEquals("x".repeat(1500) + "\n", Files.readString(dest.resolve("package/data/big.txt")));
             assertEquals("", Files.readString(dest.resolve("package/empty.txt")));
             assertEquals("long name\n", Files.readString(dest.resolve(longName)), f);
@@ -47,8 +47,7 @@ class TarTest {
     void ustarPrefix() throws IOException {
         Path dest = Files.createDirectories(tmp.resolve("u"));
         Tar.extractTgz(fixture("ustar.tgz"), dest);
-        assertEquals("ustar prefix\n", Files.readString(dest.resolve("package/" + "p".repeat(100)
-                + "/prefixed.txt")));
+        assertEquals("ustar prefix\n", Files.readString(dest.resolve("package/" + "p".repeat(100) + "/prefixed.txt")));
     }
 
     @Test

@@ -29,11 +29,13 @@ class TextsTest {
                 + "However/wrb ,/, the/at jury/nn said/vbd ``/`` yes/rb ./. ''/''\n"
                 + "\n\n\tHe/pps said/vbd ``/`` fine/jj ''/'' ./.\n";
         String text = BrownCorpus.detokenize(tagged);
-        assertEquals("The Fulton County Grand Jury said \"no evidence,\" and cost $5. It urged (once) that "
-                + "builder; the city act.\n\n"
-                + "Merger proposed\n\n"
-                + "However, the jury said \"yes.\"\n\n"
-                + "He said \"fine.\"", text);
+        assertEquals(
+                "The Fulton County Grand Jury said \"no evidence,\" and cost $5. It urged (once) that "
+                        + "builder; the city act.\n\n"
+                        + "Merger proposed\n\n"
+                        + "However, the jury said \"yes.\"\n\n"
+                        + "He said \"fine.\"",
+                text);
     }
 
     @Test
@@ -69,9 +71,11 @@ class TextsTest {
                 + "Exo1:1 Now these are the names.\n");
         List<Kjv.Book> books = Kjv.split(export.toString());
         assertEquals(2, books.size());
-        assertEquals("Genesis\n\n1:1 In the beginning God created the heaven and the earth.\n"
-                + "1:2 And the earth was without form, and void.\n\n"
-                + "2:1 Thus the heavens and the earth were finished.\n", books.get(0).text());
+        assertEquals(
+                "Genesis\n\n1:1 In the beginning God created the heaven and the earth.\n"
+                        + "1:2 And the earth was without form, and void.\n\n"
+                        + "2:1 Thus the heavens and the earth were finished.\n",
+                books.get(0).text());
         assertEquals("Exodus", books.get(1).name());
         assertEquals(1, books.get(1).index());
     }

@@ -41,8 +41,26 @@ class TrainerTest {
     }
 
     static TrainSpec spec(TrainSpec.Method method, String rope, int lc, int lt, int steps, Path out) {
-        return new TrainSpec(base, method, rope, lc, lt, 2, steps, 3e-3, 2, 8, 4, 1.0, 0.0, 7, corpus.toString(),
-                out, 2, "float32", 0.2);
+        return new TrainSpec(
+                base,
+                method,
+                rope,
+                lc,
+                lt,
+                2,
+                steps,
+                3e-3,
+                2,
+                8,
+                4,
+                1.0,
+                0.0,
+                7,
+                corpus.toString(),
+                out,
+                2,
+                "float32",
+                0.2);
     }
 
     /** Records every callback. */
@@ -74,10 +92,10 @@ class TrainerTest {
     void lossFallsAndCheckpointsAreCompleteHfDirectories() throws Exception {
         Path out = tmp.resolve("pose-run");
         Recorder r = new Recorder();
-        TrainListener.Checkpoint last = Trainer.run(spec(TrainSpec.Method.POSE, "linear", 32, 128, 40, out),
-                tmp, r);
+        TrainListener.Checkpoint last = Trainer.run(spec(TrainSpec.Method.POSE, "linear", 32, 128, 40, out), tmp, r);
         double first = r.losses.get(0);
-        double end = r.losses.subList(35, 40).stream().mapToDouble(x -> x).average().orElseThrow();
+        double end =
+                r.losses.subList(35, 40).stream().mapToDouble(x -> x).average().orElseThrow();
         assertTrue(first > 4.5, "a random byte-level model starts near ln(259) = 5.56, got " + first);
         assertTrue(end < first - 1.5, "loss must fall: first " + first + ", last five " + end);
         assertEquals(20, r.checkpoints.size(), "every 2 steps");
@@ -93,8 +111,9 @@ class TrainerTest {
         assertTrue(Files.isRegularFile(last.dir().resolve("tokenizer.json")));
         JsonNode manifest = Checkpoints.manifest(last.dir());
         assertEquals(Checkpoints.sha256(last.dir().resolve("manifest.json")), last.manifestSha256());
-        Checkpoints.sha256Tree(last.dir()).forEach((file, sha) ->
-                assertEquals(sha, manifest.get("files").get(file).asText(), file));
+        Checkpoints.sha256Tree(last.dir())
+                .forEach((file, sha) ->
+                        assertEquals(sha, manifest.get("files").get(file).asText(), file));
         assertEquals("pose(N=2, Lc=32, Lt=128)", manifest.get("sampler").asText());
         assertEquals(40, manifest.get("losses").size());
         assertTrue(manifest.get("data").get("held_out_ids").size() >= 1, "held-out documents are recorded");
@@ -103,12 +122,16 @@ class TrainerTest {
     @Test
     void trainsOnAFreshThread() throws Exception {
         // torch's grad mode is per thread and on by default on new threads: services train on their own threads
-        java.util.concurrent.atomic.AtomicReference<Throwable> error = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> error =
+                new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicInteger step = new java.util.concurrent.atomic.AtomicInteger();
         Thread t = new Thread(() -> {
             try {
-                step.set(Trainer.run(spec(TrainSpec.Method.RANDPOS, "ntk", 32, 128, 3, tmp.resolve("thread")), tmp,
-                        new Recorder()).step());
+                step.set(Trainer.run(
+                                spec(TrainSpec.Method.RANDPOS, "ntk", 32, 128, 3, tmp.resolve("thread")),
+                                tmp,
+                                new Recorder())
+                        .step());
             } catch (Throwable e) {
                 error.set(e);
             }
@@ -124,8 +147,8 @@ class TrainerTest {
     @Test
     void zeroStepsWritesThePiOnlyCheckpoint() throws Exception {
         Recorder r = new Recorder();
-        TrainListener.Checkpoint c = Trainer.run(spec(TrainSpec.Method.NONE, "yarn", 32, 256, 0,
-                tmp.resolve("pi-only")), tmp, r);
+        TrainListener.Checkpoint c =
+                Trainer.run(spec(TrainSpec.Method.NONE, "yarn", 32, 256, 0, tmp.resolve("pi-only")), tmp, r);
         assertEquals(0, c.step());
         assertTrue(r.steps.isEmpty());
         LlamaConfig config = HfCheckpoint.readConfig(c.dir());
@@ -143,22 +166,42 @@ class TrainerTest {
     @Test
     void badJobsAreClearErrors() {
         Path out = tmp.resolve("bad");
-        TrainException ltLc = assertThrows(TrainException.class,
+        TrainException ltLc = assertThrows(
+                TrainException.class,
                 () -> Trainer.run(spec(TrainSpec.Method.POSE, "linear", 64, 32, 1, out), tmp, new Recorder()));
         assertEquals(TrainException.Kind.INVALID_ARGUMENT, ltLc.kind());
         assertEquals("target_len", ltLc.field());
-        TrainException rope = assertThrows(TrainException.class,
+        TrainException rope = assertThrows(
+                TrainException.class,
                 () -> Trainer.run(spec(TrainSpec.Method.POSE, "warp", 32, 64, 1, out), tmp, new Recorder()));
         assertEquals("rope", rope.field());
         assertThrows(TrainException.class, () -> TrainSpec.Method.parse("skip"));
-        TrainException longDocs = assertThrows(TrainException.class,
+        TrainException longDocs = assertThrows(
+                TrainException.class,
                 () -> Trainer.run(spec(TrainSpec.Method.FULL, "linear", 32, 50_000, 1, out), tmp, new Recorder()));
         assertEquals(TrainException.Kind.FAILED_PRECONDITION, longDocs.kind());
         assertTrue(longDocs.getMessage().contains("no training document"), longDocs.getMessage());
-        TrainSpec missingBase = new TrainSpec(tmp.resolve("nope"), TrainSpec.Method.POSE, "linear", 32, 64, 2, 1,
-                1e-3, 0, 4, 4, 1, 0, 1, corpus.toString(), out, 0, "float32", 0);
-        TrainException noBase = assertThrows(TrainException.class,
-                () -> Trainer.run(missingBase, tmp, new Recorder()));
+        TrainSpec missingBase = new TrainSpec(
+                tmp.resolve("nope"),
+                TrainSpec.Method.POSE,
+                "linear",
+                32,
+                64,
+                2,
+                1,
+                1e-3,
+                0,
+                4,
+                4,
+                1,
+                0,
+                1,
+                corpus.toString(),
+                out,
+                0,
+                "float32",
+                0);
+        TrainException noBase = assertThrows(TrainException.class, () -> Trainer.run(missingBase, tmp, new Recorder()));
         assertEquals(TrainException.Kind.FAILED_PRECONDITION, noBase.kind());
         assertEquals("base", noBase.field());
         assertTrue(!Files.exists(out), "a failed job writes nothing");
@@ -173,14 +216,23 @@ class TrainerTest {
     void resumeAfterKillLosesAndRepeatsNoStep() throws Exception {
         Path straight = tmp.resolve("straight");
         Recorder full = new Recorder();
-        TrainListener.Checkpoint reference = Trainer.run(spec(TrainSpec.Method.POSE, "yarn", 32, 128, 8, straight),
-                tmp, full);
+        TrainListener.Checkpoint reference =
+                Trainer.run(spec(TrainSpec.Method.POSE, "yarn", 32, 128, 8, straight), tmp, full);
 
         Path killed = tmp.resolve("killed");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), TrainMain.class.getName(),
-                base.toString(), corpus.toString(), killed.toString(), tmp.toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile()).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Dai.djl.offline=true",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        TrainMain.class.getName(),
+                        base.toString(),
+                        corpus.toString(),
+                        killed.toString(),
+                        tmp.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("killed.log").toFile())
+                .start();
         Path marker = Checkpoints.dirFor(killed, 4).resolve("manifest.json");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (!Files.exists(marker) && p.isAlive() && System.nanoTime() < deadline) {
@@ -189,14 +241,21 @@ class TrainerTest {
         assertTrue(Files.exists(marker), "child never reached step 4: " + Files.readString(tmp.resolve("killed.log")));
         Thread.sleep(250);
         p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, mid-step or mid-checkpoint
-        assertTrue(Checkpoints.latest(killed).orElseThrow().getFileName().toString().compareTo("checkpoint-000004")
+        assertTrue(Checkpoints.latest(killed)
+                        .orElseThrow()
+                        .getFileName()
+                        .toString()
+                        .compareTo("checkpoint-000004")
                 >= 0);
-        int resumeFrom = Integer.parseInt(Checkpoints.latest(killed).orElseThrow().getFileName().toString()
+        int resumeFrom = Integer.parseInt(Checkpoints.latest(killed)
+                .orElseThrow()
+                .getFileName()
+                .toString()
                 .substring("checkpoint-".length()));
 
         Recorder resumed = new Recorder();
-        TrainListener.Checkpoint last = Trainer.run(spec(TrainSpec.Method.POSE, "yarn", 32, 128, 8, killed), tmp,
-                resumed);
+        TrainListener.Checkpoint last =
+                Trainer.run(spec(TrainSpec.Method.POSE, "yarn", 32, 128, 8, killed), tmp, resumed);
         assertEquals(resumeFrom + 1, resumed.firstStep);
         List<Integer> expectedSteps = new ArrayList<>();
         for (int s = resumeFrom + 1; s <= 8; s++) {
@@ -210,8 +269,10 @@ class TrainerTest {
             assertEquals(a.get(i).asDouble(), b.get(i).asDouble(), 1e-5, "loss of step " + (i + 1));
         }
         try (NDManager m = Engines.newManager()) {
-            Map<String, ai.djl.ndarray.NDArray> wa = Safetensors.readAll(reference.dir().resolve("model.safetensors"), m);
-            Map<String, ai.djl.ndarray.NDArray> wb = Safetensors.readAll(last.dir().resolve("model.safetensors"), m);
+            Map<String, ai.djl.ndarray.NDArray> wa =
+                    Safetensors.readAll(reference.dir().resolve("model.safetensors"), m);
+            Map<String, ai.djl.ndarray.NDArray> wb =
+                    Safetensors.readAll(last.dir().resolve("model.safetensors"), m);
             for (String k : wa.keySet()) {
                 assertArrayEquals(wa.get(k).toFloatArray(), wb.get(k).toFloatArray(), 1e-5f, k);
             }
@@ -221,8 +282,26 @@ class TrainerTest {
     /** The child process of the kill test: the same job, run until killed. */
     public static final class TrainMain {
         public static void main(String[] args) {
-            TrainSpec s = new TrainSpec(Path.of(args[0]), TrainSpec.Method.POSE, "yarn", 32, 128, 2, 8, 3e-3, 2, 8,
-                    4, 1.0, 0.0, 7, args[1], Path.of(args[2]), 2, "float32", 0.2);
+            TrainSpec s = new TrainSpec(
+                    Path.of(args[0]),
+                    TrainSpec.Method.POSE,
+                    "yarn",
+                    32,
+                    128,
+                    2,
+                    8,
+                    3e-3,
+                    2,
+                    8,
+                    4,
+                    1.0,
+                    0.0,
+                    7,
+                    args[1],
+                    Path.of(args[2]),
+                    2,
+                    "float32",
+                    0.2);
             Trainer.run(s, Path.of(args[3]), new TrainListener() {
                 @Override
                 public void onStep(StepStats st) {

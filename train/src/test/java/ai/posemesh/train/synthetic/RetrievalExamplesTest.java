@@ -82,7 +82,8 @@ class RetrievalExamplesTest {
                 java.util.Map<String, java.util.List<Integer>> at = new java.util.HashMap<>();
                 Matcher m = number.matcher(text);
                 while (m.find()) {
-                    at.computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>()).add(m.start());
+                    at.computeIfAbsent(m.group(1), k -> new java.util.ArrayList<>())
+                            .add(m.start());
                 }
                 assertTrue(!at.isEmpty(), text);
                 for (var e : at.entrySet()) {
@@ -93,13 +94,16 @@ class RetrievalExamplesTest {
                         String a = text.substring(0, e.getValue().get(0));
                         String b = text.substring(0, e.getValue().get(1));
                         int common = 0;
-                        while (common < a.length() && common < b.length()
+                        while (common < a.length()
+                                && common < b.length()
                                 && a.charAt(a.length() - 1 - common) == b.charAt(b.length() - 1 - common)) {
                             common++;
                         }
                         String shared = a.substring(a.length() - common);
-                        assertTrue(java.util.Arrays.stream(RetrievalExamples.LINKS)
-                                .anyMatch(l -> shared.matches("(?s).*[A-Za-z]{2}" + Pattern.quote(l) + " ")), shared);
+                        assertTrue(
+                                java.util.Arrays.stream(RetrievalExamples.LINKS)
+                                        .anyMatch(l -> shared.matches("(?s).*[A-Za-z]{2}" + Pattern.quote(l) + " ")),
+                                shared);
                     }
                 }
             }

@@ -50,30 +50,51 @@ public class TrainerRuntime {
 
     void onStart(@Observes StartupEvent ev) {
         TrainerConfig.Topics t = config.topics();
-        settings = new TrainerSettings(kafkaConfig, config.replicaId().orElseGet(TrainerRuntime::hostName),
-                t.jobs(), t.status(), t.checkpoints(), config.groupId(), t.jobPartitions(), t.statusPartitions(),
-                t.checkpointPartitions(), t.replicationFactor().orElse((short) -1), t.create(),
-                config.checkpointRoot(), config.dataRoot(), config.progressInterval(), config.maxPollInterval());
+        settings = new TrainerSettings(
+                kafkaConfig,
+                config.replicaId().orElseGet(TrainerRuntime::hostName),
+                t.jobs(),
+                t.status(),
+                t.checkpoints(),
+                config.groupId(),
+                t.jobPartitions(),
+                t.statusPartitions(),
+                t.checkpointPartitions(),
+                t.replicationFactor().orElse((short) -1),
+                t.create(),
+                config.checkpointRoot(),
+                config.dataRoot(),
+                config.progressInterval(),
+                config.maxPollInterval());
         String client = "posemesh-trainer-" + settings.replicaId();
         admin = KafkaClients.admin(settings.kafka(), client + "-admin");
-        records = new TrainerRecords(KafkaClients.producer(settings.kafka(), client), settings.jobsTopic(),
-                settings.statusTopic(), settings.checkpointsTopic());
+        records = new TrainerRecords(
+                KafkaClients.producer(settings.kafka(), client),
+                settings.jobsTopic(),
+                settings.statusTopic(),
+                settings.checkpointsTopic());
         view = new JobStatusView(settings.kafka(), settings.statusTopic(), client + "-status");
         jobs = new TrainerJobs(settings, records, view);
         worker = config.worker().enabled() ? new JobWorker(settings, view, records, bus) : null;
-        LOG.infof("trainer replica %s: kafka %s, checkpoints under %s, data under %s, worker %s",
-                settings.replicaId(), settings.kafka().get("bootstrap.servers"), settings.checkpointRoot(),
-                settings.dataRoot(), worker != null ? "on" : "off");
+        LOG.infof(
+                "trainer replica %s: kafka %s, checkpoints under %s, data under %s, worker %s",
+                settings.replicaId(),
+                settings.kafka().get("bootstrap.servers"),
+                settings.checkpointRoot(),
+                settings.dataRoot(),
+                worker != null ? "on" : "off");
         // not on the start-up thread: HTTP (liveness) and gRPC serve while Kafka is still unreachable
-        initThread = new Thread(() -> {
-            while (!stopping && !ensureTopics()) {
-                try {
-                    Thread.sleep(5000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "posemesh-trainer-init");
+        initThread = new Thread(
+                () -> {
+                    while (!stopping && !ensureTopics()) {
+                        try {
+                            Thread.sleep(5000);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "posemesh-trainer-init");
         initThread.setDaemon(true);
         initThread.start();
     }

@@ -48,8 +48,21 @@ public record TrainerSettings(
 
     /** The same settings as another replica (tests run several in one JVM). */
     public TrainerSettings withReplicaId(String id) {
-        return new TrainerSettings(kafka, id, jobsTopic, statusTopic, checkpointsTopic, groupId, jobPartitions,
-                statusPartitions, checkpointPartitions, replicationFactor, createTopics, checkpointRoot, dataRoot,
-                progressInterval, maxPollInterval);
+        return new TrainerSettings(
+                kafka,
+                id,
+                jobsTopic,
+                statusTopic,
+                checkpointsTopic,
+                groupId,
+                jobPartitions,
+                statusPartitions,
+                checkpointPartitions,
+                replicationFactor,
+                createTopics,
+                checkpointRoot,
+                dataRoot,
+                progressInterval,
+                maxPollInterval);
     }
 }

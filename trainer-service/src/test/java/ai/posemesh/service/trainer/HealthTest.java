@@ -17,7 +17,11 @@ class HealthTest {
     void liveAndReady() throws InterruptedException {
         TestSupport.awaitReady(java.time.Duration.ofSeconds(60));
         given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
-        given().when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"))
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .body("status", is("UP"))
                 .body("checks.find { it.name == 'posemesh-trainer kafka' }.status", is("UP"));
     }
 }

@@ -38,7 +38,8 @@ public final class TestEvents {
         List<CheckpointPublished> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props)) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

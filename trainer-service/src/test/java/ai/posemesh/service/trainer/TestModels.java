@@ -27,11 +27,26 @@ public final class TestModels {
         if (Files.isRegularFile(dir.resolve(HfCheckpoint.CONFIG))) {
             return dir;
         }
-        LlamaConfig config = new LlamaConfig(ByteLevelTokenizer.VOCAB_SIZE, 32, LlamaConfig.defaultIntermediateSize(32),
-                2, 4, 2, 8, maxPos, 1e-6, false, false, false, ByteLevelTokenizer.BOS,
-                new int[] {ByteLevelTokenizer.EOS}, ByteLevelTokenizer.PAD, "float32",
+        LlamaConfig config = new LlamaConfig(
+                ByteLevelTokenizer.VOCAB_SIZE,
+                32,
+                LlamaConfig.defaultIntermediateSize(32),
+                2,
+                4,
+                2,
+                8,
+                maxPos,
+                1e-6,
+                false,
+                false,
+                false,
+                ByteLevelTokenizer.BOS,
+                new int[] {ByteLevelTokenizer.EOS},
+                ByteLevelTokenizer.PAD,
+                "float32",
                 RopeParameters.of("default", 10000.0, Map.of()));
-        try (NDManager m = Engines.newManager(); Llama model = Llama.random(config, 7, m.newSubManager())) {
+        try (NDManager m = Engines.newManager();
+                Llama model = Llama.random(config, 7, m.newSubManager())) {
             HfCheckpoint.save(model, dir, DataType.FLOAT32);
             ByteLevelTokenizer.write(dir, maxPos);
         }
@@ -41,15 +56,35 @@ public final class TestModels {
     /** {@code docs} documents of {@code chars} characters each (byte-level: one token per character). */
     public static Path corpus(Path file, int docs, int chars) throws IOException {
         Random r = new Random(11);
-        String[] words = {"the", "model", "reads", "long", "text", "and", "skips", "positions", "within", "a",
-            "window", "while", "training", "on", "short", "chunks", "of", "every", "document"};
+        String[] words = {
+            "the",
+            "model",
+            "reads",
+            "long",
+            "text",
+            "and",
+            "skips",
+            "positions",
+            "within",
+            "a",
+            "window",
+            "while",
+            "training",
+            "on",
+            "short",
+            "chunks",
+            "of",
+            "every",
+            "document"
+        };
         List<String> lines = new ArrayList<>();
         for (int d = 0; d < docs; d++) {
             StringBuilder sb = new StringBuilder();
             while (sb.length() < chars) {
                 sb.append(words[r.nextInt(words.length)]).append(r.nextInt(10) == 0 ? ". " : " ");
             }
-            lines.add("{\"id\":\"d" + d + "\",\"text\":\"" + sb.substring(0, chars).trim() + "\"}");
+            lines.add("{\"id\":\"d" + d + "\",\"text\":\""
+                    + sb.substring(0, chars).trim() + "\"}");
         }
         Files.createDirectories(file.getParent());
         Files.write(file, lines, StandardCharsets.UTF_8);

@@ -1,7 +1,5 @@
 package ai.posemesh.service.inference.grpc;
 
-import ai.posemesh.service.inference.InferenceRuntime;
-import ai.posemesh.service.inference.metrics.InferenceMetrics;
 import ai.posemesh.proto.inference.v1.CountTokensRequest;
 import ai.posemesh.proto.inference.v1.CountTokensResponse;
 import ai.posemesh.proto.inference.v1.GenerateRequest;
@@ -26,6 +24,8 @@ import ai.posemesh.serve.generate.Generation;
 import ai.posemesh.serve.generate.GenerationListener;
 import ai.posemesh.serve.generate.GenerationResult;
 import ai.posemesh.serve.registry.LoadedModel;
+import ai.posemesh.service.inference.InferenceRuntime;
+import ai.posemesh.service.inference.metrics.InferenceMetrics;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -56,8 +56,14 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
     @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> observer) {
         ResponseStream<GenerateResponse> stream = new ResponseStream<>(observer, runtime.active());
-        admit(stream, () -> runtime.engine().prepareGeneration(request.getModel(),
-                Messages.prompt(request.getPrompt()), Messages.sampling(request.getSampling())), generation(stream));
+        admit(
+                stream,
+                () -> runtime.engine()
+                        .prepareGeneration(
+                                request.getModel(),
+                                Messages.prompt(request.getPrompt()),
+                                Messages.sampling(request.getSampling())),
+                generation(stream));
     }
 
     @Override
@@ -79,8 +85,11 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
                                 throw invalid("header", "sent twice; send it once, first");
                             }
                             var h = r.getHeader();
-                            upload = runtime.engine().startUpload(h.getModel(), Messages.sampling(h.getSampling()),
-                                    !h.hasAddSpecialTokens() || h.getAddSpecialTokens());
+                            upload = runtime.engine()
+                                    .startUpload(
+                                            h.getModel(),
+                                            Messages.sampling(h.getSampling()),
+                                            !h.hasAddSpecialTokens() || h.getAddSpecialTokens());
                         }
                         case CHUNK -> {
                             if (upload == null) {
@@ -88,7 +97,9 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
                             }
                             switch (r.getChunk().getKindCase()) {
                                 case TEXT -> upload.appendText(r.getChunk().getText());
-                                case TOKENS -> upload.appendIds(Messages.ids(r.getChunk().getTokens().getIdsList()));
+                                case TOKENS ->
+                                    upload.appendIds(Messages.ids(
+                                            r.getChunk().getTokens().getIdsList()));
                                 case KIND_NOT_SET -> throw invalid("chunk", "holds neither text nor tokens");
                             }
                         }
@@ -132,31 +143,38 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
         return g -> {
             String model = g.model().name();
             metrics.admitted("generate", model, g.promptTokens());
-            g.run(new GenerationListener() {
-                @Override
-                public void onPrefill(int done, int total) {
-                    stream.send(Messages.prefill(done, total));
-                }
+            g.run(
+                    new GenerationListener() {
+                        @Override
+                        public void onPrefill(int done, int total) {
+                            stream.send(Messages.prefill(done, total));
+                        }
 
-                @Override
-                public void onToken(int id, String text, double logprob) {
-                    stream.send(Messages.token(id, text, logprob));
-                }
+                        @Override
+                        public void onToken(int id, String text, double logprob) {
+                            stream.send(Messages.token(id, text, logprob));
+                        }
 
-                @Override
-                public void onFinal(GenerationResult result) {
-                    metrics.generation(model, result);
-                    stream.send(Messages.fin(result));
-                }
-            }, stream.cancellation());
+                        @Override
+                        public void onFinal(GenerationResult result) {
+                            metrics.generation(model, result);
+                            stream.send(Messages.fin(result));
+                        }
+                    },
+                    stream.cancellation());
         };
     }
 
     @Override
     public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
         ResponseStream<ScoreResponse> stream = new ResponseStream<>(observer, runtime.active());
-        admit(stream, () -> runtime.engine().prepareScore(request.getModel(), Messages.prompt(request.getInput()),
-                Messages.scoreOptions(request)),
+        admit(
+                stream,
+                () -> runtime.engine()
+                        .prepareScore(
+                                request.getModel(),
+                                Messages.prompt(request.getInput()),
+                                Messages.scoreOptions(request)),
                 s -> {
                     metrics.admitted("score", s.model().name(), s.tokens());
                     s.run(chunk -> stream.send(Messages.score(chunk)), stream.cancellation());
@@ -184,17 +202,23 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
     @Override
     public void countTokens(CountTokensRequest request, StreamObserver<CountTokensResponse> observer) {
         control(observer, () -> {
-            InferenceEngine.Count c = runtime.engine().countTokens(request.getModel(),
-                    Messages.prompt(request.getPrompt()));
-            return CountTokensResponse.newBuilder().setTokens(c.tokens()).setMaxContext(c.maxContext()).build();
+            InferenceEngine.Count c =
+                    runtime.engine().countTokens(request.getModel(), Messages.prompt(request.getPrompt()));
+            return CountTokensResponse.newBuilder()
+                    .setTokens(c.tokens())
+                    .setMaxContext(c.maxContext())
+                    .build();
         });
     }
 
     @Override
     public void tokenize(TokenizeRequest request, StreamObserver<TokenizeResponse> observer) {
         control(observer, () -> {
-            InferenceEngine.Tokenized t = runtime.engine().tokenize(request.getModel(), request.getText(),
-                    !request.hasAddSpecialTokens() || request.getAddSpecialTokens());
+            InferenceEngine.Tokenized t = runtime.engine()
+                    .tokenize(
+                            request.getModel(),
+                            request.getText(),
+                            !request.hasAddSpecialTokens() || request.getAddSpecialTokens());
             TokenizeResponse.Builder b = TokenizeResponse.newBuilder().addAllTokens(Arrays.asList(t.tokens()));
             for (long id : t.ids()) {
                 b.addIds((int) id);
@@ -210,15 +234,20 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
 
     @Override
     public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> observer) {
-        unary(observer, () -> ListModelsResponse.newBuilder()
-                .addAllModels(runtime.registry().list().stream().map(this::info).toList()).build());
+        unary(
+                observer,
+                () -> ListModelsResponse.newBuilder()
+                        .addAllModels(runtime.registry().list().stream()
+                                .map(this::info)
+                                .toList())
+                        .build());
     }
 
     @Override
     public void loadModel(LoadModelRequest request, StreamObserver<ModelInfo> observer) {
         control(observer, () -> {
-            LoadedModel m = runtime.registry().load(request.getName(), request.getUri(),
-                    request.getExpectedManifestSha256());
+            LoadedModel m =
+                    runtime.registry().load(request.getName(), request.getUri(), request.getExpectedManifestSha256());
             LOG.infof("loaded model '%s' from %s", m.name(), m.uri());
             return info(m);
         });
@@ -267,7 +296,8 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
     }
 
     private static RuntimeException busy() {
-        return Status.RESOURCE_EXHAUSTED.withDescription("too many requests are being admitted at once; retry")
+        return Status.RESOURCE_EXHAUSTED
+                .withDescription("too many requests are being admitted at once; retry")
                 .asRuntimeException();
     }
 }

@@ -65,34 +65,42 @@ final class Messages {
     static ScoreOptions scoreOptions(ai.posemesh.proto.inference.v1.ScoreRequest r) {
         int window = r.hasWindow() ? r.getWindow() : 0;
         int stride = r.hasStride() ? r.getStride() : Math.max(1, window / 2);
-        return new ScoreOptions(window, stride,
-                r.hasChunkTokens() ? r.getChunkTokens() : ScoreOptions.DEFAULT_CHUNK_TOKENS, r.getTopLogprobs());
+        return new ScoreOptions(
+                window,
+                stride,
+                r.hasChunkTokens() ? r.getChunkTokens() : ScoreOptions.DEFAULT_CHUNK_TOKENS,
+                r.getTopLogprobs());
     }
 
     static GenerateResponse prefill(int done, int total) {
         return GenerateResponse.newBuilder()
-                .setPrefill(PrefillProgress.newBuilder().setTokensDone(done).setTokensTotal(total)).build();
+                .setPrefill(PrefillProgress.newBuilder().setTokensDone(done).setTokensTotal(total))
+                .build();
     }
 
     static GenerateResponse token(int id, String text, double logprob) {
         return GenerateResponse.newBuilder()
-                .setToken(Token.newBuilder().setId(id).setText(text).setLogprob(logprob)).build();
+                .setToken(Token.newBuilder().setId(id).setText(text).setLogprob(logprob))
+                .build();
     }
 
     static GenerateResponse fin(GenerationResult r) {
-        return GenerateResponse.newBuilder().setFinal(Final.newBuilder()
-                .setFinishReason(switch (r.finishReason()) {
-                    case LENGTH -> FinishReason.FINISH_REASON_LENGTH;
-                    case STOP -> FinishReason.FINISH_REASON_STOP;
-                    case EOS -> FinishReason.FINISH_REASON_EOS;
-                    case CANCELLED -> FinishReason.FINISH_REASON_CANCELLED;
-                })
-                .setPromptTokens(r.promptTokens())
-                .setGeneratedTokens(r.generatedTokens())
-                .setTimeToFirstTokenMs(r.timeToFirstTokenMs())
-                .setPrefillTokensPerSecond(r.prefillTokensPerSecond())
-                .setDecodeTokensPerSecond(r.decodeTokensPerSecond())
-                .setStopSequence(r.stopSequence())).build();
+        return GenerateResponse.newBuilder()
+                .setFinal(Final.newBuilder()
+                        .setFinishReason(
+                                switch (r.finishReason()) {
+                                    case LENGTH -> FinishReason.FINISH_REASON_LENGTH;
+                                    case STOP -> FinishReason.FINISH_REASON_STOP;
+                                    case EOS -> FinishReason.FINISH_REASON_EOS;
+                                    case CANCELLED -> FinishReason.FINISH_REASON_CANCELLED;
+                                })
+                        .setPromptTokens(r.promptTokens())
+                        .setGeneratedTokens(r.generatedTokens())
+                        .setTimeToFirstTokenMs(r.timeToFirstTokenMs())
+                        .setPrefillTokensPerSecond(r.prefillTokensPerSecond())
+                        .setDecodeTokensPerSecond(r.decodeTokensPerSecond())
+                        .setStopSequence(r.stopSequence()))
+                .build();
     }
 
     static ScoreResponse score(ScoreChunk c) {
@@ -107,7 +115,9 @@ final class Messages {
             }
         }
         if (c.summary() != null) {
-            b.getSummaryBuilder().setNllSum(c.summary().nllSum()).setCount(c.summary().count())
+            b.getSummaryBuilder()
+                    .setNllSum(c.summary().nllSum())
+                    .setCount(c.summary().count())
                     .setPerplexity(c.summary().perplexity());
         }
         return b.build();

@@ -1,7 +1,7 @@
 package ai.posemesh.service.inference.grpc;
 
-import ai.posemesh.service.inference.metrics.InferenceMetrics;
 import ai.posemesh.proto.inference.v1.InferenceGrpc;
+import ai.posemesh.service.inference.metrics.InferenceMetrics;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
@@ -30,8 +30,8 @@ public class MetricsInterceptor implements ServerInterceptor {
     InferenceMetrics metrics;
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-            ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         if (!InferenceGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
             return next.startCall(call, headers);
         }
@@ -41,18 +41,22 @@ public class MetricsInterceptor implements ServerInterceptor {
             @Override
             public void close(Status status, Metadata trailers) {
                 if (counted.compareAndSet(false, true)) {
-                    metrics.request(InferenceMetrics.GRPC, method, status.getCode().name(),
+                    metrics.request(
+                            InferenceMetrics.GRPC,
+                            method,
+                            status.getCode().name(),
                             status.isOk() ? null : reason(status, trailers));
                 }
                 super.close(status, trailers);
             }
         };
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(counting, headers)) {
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+                next.startCall(counting, headers)) {
             @Override
             public void onCancel() {
                 if (counted.compareAndSet(false, true)) {
-                    metrics.request(InferenceMetrics.GRPC, method, Status.Code.CANCELLED.name(),
-                            Status.Code.CANCELLED.name());
+                    metrics.request(
+                            InferenceMetrics.GRPC, method, Status.Code.CANCELLED.name(), Status.Code.CANCELLED.name());
                 }
                 super.onCancel();
             }

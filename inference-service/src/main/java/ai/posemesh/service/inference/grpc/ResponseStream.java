@@ -76,7 +76,9 @@ final class ResponseStream<T> {
             });
         } catch (RejectedExecutionException e) {
             release.run();
-            fail(Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException());
+            fail(Status.UNAVAILABLE
+                    .withDescription("the server is shutting down")
+                    .asRuntimeException());
         }
     }
 

@@ -1,7 +1,7 @@
 package ai.posemesh.service.inference.health;
 
-import ai.posemesh.service.inference.InferenceRuntime;
 import ai.posemesh.serve.registry.LoadedModel;
+import ai.posemesh.service.inference.InferenceRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.stream.Collectors;

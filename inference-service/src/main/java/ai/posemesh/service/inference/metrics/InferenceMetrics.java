@@ -1,7 +1,7 @@
 package ai.posemesh.service.inference.metrics;
 
-import ai.posemesh.service.inference.InferenceRuntime;
 import ai.posemesh.serve.generate.GenerationResult;
+import ai.posemesh.service.inference.InferenceRuntime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -41,10 +41,22 @@ public class InferenceMetrics {
 
     private static final double[] PROMPT_BUCKETS = powersOfTwo(16, 131072);
     private static final double[] RATE_BUCKETS = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000};
-    private static final Duration[] TTFT_BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(25),
-        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
-        Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
-        Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(300)};
+    private static final Duration[] TTFT_BUCKETS = {
+        Duration.ofMillis(10),
+        Duration.ofMillis(25),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofMillis(2500),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(120),
+        Duration.ofSeconds(300)
+    };
 
     @Inject
     MeterRegistry registry;
@@ -53,20 +65,33 @@ public class InferenceMetrics {
     InferenceRuntime runtime;
 
     void onStart(@Observes StartupEvent ev) {
-        gauge("posemesh.inference.streams.active", "requests in flight (gRPC streams, HTTP completions)",
+        gauge(
+                "posemesh.inference.streams.active",
+                "requests in flight (gRPC streams, HTTP completions)",
                 r -> r.active().size());
-        gauge("posemesh.inference.requests.queued", "admitted requests waiting for a worker",
+        gauge(
+                "posemesh.inference.requests.queued",
+                "admitted requests waiting for a worker",
                 InferenceRuntime::queuedRequests);
-        gauge("posemesh.inference.budget.reserved.tokens", "tokens reserved by admitted requests (queued or running)",
+        gauge(
+                "posemesh.inference.budget.reserved.tokens",
+                "tokens reserved by admitted requests (queued or running)",
                 r -> r.engine() == null ? 0 : r.engine().budget().inUse());
-        gauge("posemesh.inference.budget.capacity.tokens", "the token budget",
+        gauge(
+                "posemesh.inference.budget.capacity.tokens",
+                "the token budget",
                 r -> r.engine() == null ? 0 : r.engine().budget().capacity());
-        gauge("posemesh.inference.models.loaded", "models loaded",
+        gauge(
+                "posemesh.inference.models.loaded",
+                "models loaded",
                 r -> r.registry() == null ? 0 : r.registry().list().size());
     }
 
     private void gauge(String name, String description, ToDoubleFunction<InferenceRuntime> f) {
-        Gauge.builder(name, runtime, f).description(description).strongReference(true).register(registry);
+        Gauge.builder(name, runtime, f)
+                .description(description)
+                .strongReference(true)
+                .register(registry);
     }
 
     /**
@@ -76,19 +101,27 @@ public class InferenceMetrics {
      * @param errorReason null for a success; otherwise the engine's reason (or INTERNAL, CANCELLED, …)
      */
     public void request(String protocol, String endpoint, String status, String errorReason) {
-        Counter.builder("posemesh.inference.requests").description("requests by protocol, endpoint and status")
-                .tags("protocol", protocol, "endpoint", endpoint, "status", status).register(registry).increment();
+        Counter.builder("posemesh.inference.requests")
+                .description("requests by protocol, endpoint and status")
+                .tags("protocol", protocol, "endpoint", endpoint, "status", status)
+                .register(registry)
+                .increment();
         if (errorReason != null) {
-            Counter.builder("posemesh.inference.errors").description("failed requests by engine reason")
-                    .tags("protocol", protocol, "endpoint", endpoint, "reason", errorReason).register(registry)
+            Counter.builder("posemesh.inference.errors")
+                    .description("failed requests by engine reason")
+                    .tags("protocol", protocol, "endpoint", endpoint, "reason", errorReason)
+                    .register(registry)
                     .increment();
         }
     }
 
     /** A request was admitted and starts: its prompt ({@code kind} generate) or Score input ({@code kind} score). */
     public void admitted(String kind, String model, int promptTokens) {
-        DistributionSummary.builder("posemesh.inference.prompt.tokens").description("prompt length in tokens")
-                .serviceLevelObjectives(PROMPT_BUCKETS).tags("kind", kind, "model", model).register(registry)
+        DistributionSummary.builder("posemesh.inference.prompt.tokens")
+                .description("prompt length in tokens")
+                .serviceLevelObjectives(PROMPT_BUCKETS)
+                .tags("kind", kind, "model", model)
+                .register(registry)
                 .record(promptTokens);
     }
 
@@ -96,25 +129,39 @@ public class InferenceMetrics {
     public void generation(String model, GenerationResult r) {
         if (r.generatedTokens() > 0) {
             Timer.builder("posemesh.inference.time.to.first.token")
-                    .description("from admission to the first generated token").serviceLevelObjectives(TTFT_BUCKETS)
-                    .tags("model", model).register(registry)
+                    .description("from admission to the first generated token")
+                    .serviceLevelObjectives(TTFT_BUCKETS)
+                    .tags("model", model)
+                    .register(registry)
                     .record((long) (r.timeToFirstTokenMs() * 1e6), TimeUnit.NANOSECONDS);
-            Counter.builder("posemesh.inference.tokens.generated").tags("model", model).register(registry)
+            Counter.builder("posemesh.inference.tokens.generated")
+                    .tags("model", model)
+                    .register(registry)
                     .increment(r.generatedTokens());
         }
         if (r.prefillTokensPerSecond() > 0) {
-            rate("posemesh.inference.prefill.tokens.per.second", "prompt tokens per second of prefill", model,
+            rate(
+                    "posemesh.inference.prefill.tokens.per.second",
+                    "prompt tokens per second of prefill",
+                    model,
                     r.prefillTokensPerSecond());
         }
         if (r.decodeTokensPerSecond() > 0) {
-            rate("posemesh.inference.decode.tokens.per.second", "generated tokens per second after the first", model,
+            rate(
+                    "posemesh.inference.decode.tokens.per.second",
+                    "generated tokens per second after the first",
+                    model,
                     r.decodeTokensPerSecond());
         }
     }
 
     private void rate(String name, String description, String model, double value) {
-        DistributionSummary.builder(name).description(description).serviceLevelObjectives(RATE_BUCKETS)
-                .tags("model", model).register(registry).record(value);
+        DistributionSummary.builder(name)
+                .description(description)
+                .serviceLevelObjectives(RATE_BUCKETS)
+                .tags("model", model)
+                .register(registry)
+                .record(value);
     }
 
     static double[] powersOfTwo(int from, int to) {

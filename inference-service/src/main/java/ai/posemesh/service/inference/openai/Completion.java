@@ -1,7 +1,5 @@
 package ai.posemesh.service.inference.openai;
 
-import ai.posemesh.service.inference.InferenceRuntime;
-import ai.posemesh.service.inference.metrics.InferenceMetrics;
 import ai.posemesh.model.tokenizer.TextTokenizer;
 import ai.posemesh.serve.Cancellation;
 import ai.posemesh.serve.InferenceEngine;
@@ -15,6 +13,8 @@ import ai.posemesh.serve.registry.LoadedModel;
 import ai.posemesh.serve.score.ScoreChunk;
 import ai.posemesh.serve.score.ScoreOptions;
 import ai.posemesh.serve.score.Scoring;
+import ai.posemesh.service.inference.InferenceRuntime;
+import ai.posemesh.service.inference.metrics.InferenceMetrics;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -60,6 +60,7 @@ final class Completion {
     final CompletionRequest req;
     /** The model's name (an empty request model: the only or first loaded). */
     final String model;
+
     final Cancellation cancel = new Cancellation();
     private final InferenceRuntime runtime;
     private final InferenceMetrics metrics;
@@ -125,6 +126,7 @@ final class Completion {
         private final Prompt prompt;
         /** The prompt's token ids, when its logprobs are asked for. */
         private long[] ids;
+
         private Scoring scoring;
         private Generation generation;
 
@@ -136,14 +138,16 @@ final class Completion {
         /** Tokenizes and admits the first piece of model work, so its errors come before any output. */
         void admit() {
             if (req.scoresPrompt()) {
-                ids = prompt.isText() ? engine.tokenize(model, prompt.text(), true).ids() : prompt.ids();
+                ids = prompt.isText()
+                        ? engine.tokenize(model, prompt.text(), true).ids()
+                        : prompt.ids();
                 promptTokens += ids.length;
                 if (req.maxTokens() > 0) {
                     InferenceEngine.checkContext(loaded, ids.length, req.maxTokens());
                 }
                 if (ids.length >= 2) {
-                    scoring = engine.prepareScore(model, Prompt.ids(ids),
-                            ScoreOptions.onePass().withTopLogprobs(req.logprobs()));
+                    scoring = engine.prepareScore(
+                            model, Prompt.ids(ids), ScoreOptions.onePass().withTopLogprobs(req.logprobs()));
                     return;
                 }
                 engine.countTokens(model, Prompt.ids(ids)); // one token: nothing to score, but check it
@@ -202,8 +206,14 @@ final class Completion {
                 if (i == 0) {
                     out.add(token, null, 0, null, null, names, at);
                 } else {
-                    out.add(token, lp[i - 1], (int) ids[i], topIds == null ? null : topIds[i - 1],
-                            topLp == null ? null : topLp[i - 1], names, at);
+                    out.add(
+                            token,
+                            lp[i - 1],
+                            (int) ids[i],
+                            topIds == null ? null : topIds[i - 1],
+                            topLp == null ? null : topLp[i - 1],
+                            names,
+                            at);
                 }
             }
             return out;
@@ -223,39 +233,41 @@ final class Completion {
             generation = null;
             onWorker(g, x -> {
                 metrics.admitted("generate", model, x.promptTokens());
-                x.run(new GenerationListener() {
-                    private int offset = startOffset;
-                    private int[] topIds;
-                    private double[] topLp;
+                x.run(
+                        new GenerationListener() {
+                            private int offset = startOffset;
+                            private int[] topIds;
+                            private double[] topLp;
 
-                    @Override
-                    public int topLogprobs() {
-                        return req.logprobs() == null ? 0 : req.logprobs();
-                    }
+                            @Override
+                            public int topLogprobs() {
+                                return req.logprobs() == null ? 0 : req.logprobs();
+                            }
 
-                    @Override
-                    public void onTopLogprobs(int[] ids, double[] logprobs) {
-                        topIds = ids;
-                        topLp = logprobs;
-                    }
+                            @Override
+                            public void onTopLogprobs(int[] ids, double[] logprobs) {
+                                topIds = ids;
+                                topLp = logprobs;
+                            }
 
-                    @Override
-                    public void onToken(int id, String text, double logprob) {
-                        Logprobs part = null;
-                        if (req.logprobs() != null) {
-                            part = new Logprobs();
-                            part.add(names.text(id), logprob, id, topIds, topLp, names, offset);
-                        }
-                        offset += text.length();
-                        sink.text(index, text, part);
-                    }
+                            @Override
+                            public void onToken(int id, String text, double logprob) {
+                                Logprobs part = null;
+                                if (req.logprobs() != null) {
+                                    part = new Logprobs();
+                                    part.add(names.text(id), logprob, id, topIds, topLp, names, offset);
+                                }
+                                offset += text.length();
+                                sink.text(index, text, part);
+                            }
 
-                    @Override
-                    public void onFinal(GenerationResult r) {
-                        metrics.generation(model, r);
-                        result[0] = r;
-                    }
-                }, cancel);
+                            @Override
+                            public void onFinal(GenerationResult r) {
+                                metrics.generation(model, r);
+                                result[0] = r;
+                            }
+                        },
+                        cancel);
             });
             if (result[0].finishReason() == FinishReason.CANCELLED) {
                 throw new CancellationException("cancelled");
@@ -314,8 +326,8 @@ final class Completion {
                 runtime.workers().execute(task);
             } catch (RejectedExecutionException e) {
                 release.run();
-                throw new OpenAiError(503, "service_unavailable", "the server is shutting down", null, null,
-                        "UNAVAILABLE");
+                throw new OpenAiError(
+                        503, "service_unavailable", "the server is shutting down", null, null, "UNAVAILABLE");
             }
             while (true) {
                 try {

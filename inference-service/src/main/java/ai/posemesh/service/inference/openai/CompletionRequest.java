@@ -12,8 +12,19 @@ import java.util.List;
  * order). Text prompts are tokenized with BOS, as the gRPC API's default; token ids are taken as they are.
  * Extensions, as vLLM names them: {@code top_k} (0 or -1 = off) and {@code ignore_eos}.
  */
-record CompletionRequest(String model, List<Prompt> prompts, int maxTokens, double temperature, double topP, int topK,
-        List<String> stop, Long seed, boolean ignoreEos, boolean stream, boolean includeUsage, Integer logprobs,
+record CompletionRequest(
+        String model,
+        List<Prompt> prompts,
+        int maxTokens,
+        double temperature,
+        double topP,
+        int topK,
+        List<String> stop,
+        Long seed,
+        boolean ignoreEos,
+        boolean stream,
+        boolean includeUsage,
+        Integer logprobs,
         boolean echo) {
 
     /** OpenAI's bound on {@code logprobs}. */
@@ -37,8 +48,8 @@ record CompletionRequest(String model, List<Prompt> prompts, int maxTokens, doub
         boolean echo = optBoolean(body, "echo", false);
         int maxTokens = optInt(body, "max_tokens", SamplingParams.DEFAULT_MAX_NEW_TOKENS);
         if (maxTokens < 0 || (maxTokens == 0 && !echo)) {
-            throw OpenAiError.invalid("max_tokens", "must be >= 1 (0 only with echo, to score the prompt), got "
-                    + maxTokens);
+            throw OpenAiError.invalid(
+                    "max_tokens", "must be >= 1 (0 only with echo, to score the prompt), got " + maxTokens);
         }
         double temperature = optDouble(body, "temperature", SamplingParams.DEFAULT_TEMPERATURE);
         double topP = optDouble(body, "top_p", 1.0);
@@ -77,8 +88,20 @@ record CompletionRequest(String model, List<Prompt> prompts, int maxTokens, doub
         if (bias != null && !bias.isNull() && !bias.isEmpty()) {
             throw unsupported("logit_bias", "is not supported");
         }
-        return new CompletionRequest(model, prompts, maxTokens, temperature, topP, topK, stop, seed,
-                optBoolean(body, "ignore_eos", false), stream, includeUsage, logprobs, echo);
+        return new CompletionRequest(
+                model,
+                prompts,
+                maxTokens,
+                temperature,
+                topP,
+                topK,
+                stop,
+                seed,
+                optBoolean(body, "ignore_eos", false),
+                stream,
+                includeUsage,
+                logprobs,
+                echo);
     }
 
     private static List<Prompt> prompts(JsonNode p) {
@@ -89,8 +112,10 @@ record CompletionRequest(String model, List<Prompt> prompts, int maxTokens, doub
             return List.of(text(p, "prompt"));
         }
         if (!p.isArray() || p.isEmpty()) {
-            throw OpenAiError.invalid("prompt", "must be a string, an array of token ids, or a non-empty array of "
-                    + "strings or of token-id arrays");
+            throw OpenAiError.invalid(
+                    "prompt",
+                    "must be a string, an array of token ids, or a non-empty array of "
+                            + "strings or of token-id arrays");
         }
         JsonNode first = p.get(0);
         List<Prompt> out = new ArrayList<>();
@@ -106,8 +131,10 @@ record CompletionRequest(String model, List<Prompt> prompts, int maxTokens, doub
             } else if (first.isArray() && e.isArray()) {
                 out.add(Prompt.ids(ids(e, where)));
             } else {
-                throw OpenAiError.invalid("prompt", where + " is " + e.getNodeType().name().toLowerCase()
-                        + "; a batch is all strings or all token-id arrays");
+                throw OpenAiError.invalid(
+                        "prompt",
+                        where + " is " + e.getNodeType().name().toLowerCase()
+                                + "; a batch is all strings or all token-id arrays");
             }
         }
         return out;
@@ -115,8 +142,14 @@ record CompletionRequest(String model, List<Prompt> prompts, int maxTokens, doub
 
     private static Prompt text(JsonNode s, String where) {
         if (s.asText().isEmpty()) {
-            throw new OpenAiError(400, "invalid_request_error", "prompt: " + where + " is empty; send text or token "
-                    + "ids (to start from BOS alone, send its id)", "prompt", "empty_prompt", "EMPTY_PROMPT");
+            throw new OpenAiError(
+                    400,
+                    "invalid_request_error",
+                    "prompt: " + where + " is empty; send text or token "
+                            + "ids (to start from BOS alone, send its id)",
+                    "prompt",
+                    "empty_prompt",
+                    "EMPTY_PROMPT");
         }
         return Prompt.text(s.asText(), true);
     }
@@ -155,8 +188,9 @@ record CompletionRequest(String model, List<Prompt> prompts, int maxTokens, doub
 
     private static int logprobs(JsonNode n) {
         if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0 || n.asInt() > MAX_LOGPROBS) {
-            throw OpenAiError.invalid("logprobs", "must be an integer in [0, " + MAX_LOGPROBS + "] (alternatives per "
-                    + "token) or null, got " + n);
+            throw OpenAiError.invalid(
+                    "logprobs",
+                    "must be an integer in [0, " + MAX_LOGPROBS + "] (alternatives per " + "token) or null, got " + n);
         }
         return n.asInt();
     }
@@ -164,14 +198,15 @@ record CompletionRequest(String model, List<Prompt> prompts, int maxTokens, doub
     private static void unsupported(JsonNode body, String field, double only) {
         JsonNode n = body.get(field);
         if (n != null && !n.isNull() && !(n.isNumber() && n.asDouble() == only)) {
-            throw unsupported(field, "only " + (only == (long) only ? String.valueOf((long) only) : only)
-                    + " is supported, got " + n);
+            throw unsupported(
+                    field,
+                    "only " + (only == (long) only ? String.valueOf((long) only) : only) + " is supported, got " + n);
         }
     }
 
     private static OpenAiError unsupported(String field, String problem) {
-        return new OpenAiError(400, "invalid_request_error", field + ": " + problem, field, "unsupported_value",
-                "INVALID_REQUEST");
+        return new OpenAiError(
+                400, "invalid_request_error", field + ": " + problem, field, "unsupported_value", "INVALID_REQUEST");
     }
 
     private static boolean present(JsonNode body, String field) {

@@ -26,7 +26,13 @@ final class Logprobs {
      * @param topLogprobs their logprobs; the chosen token's own entry takes {@code logprob}, so a greedy choice's value
      *     equals the largest in the map exactly (lm-eval's is_greedy test)
      */
-    void add(String token, Double logprob, int chosen, int[] topIds, double[] topLogprobs, TokenTexts names,
+    void add(
+            String token,
+            Double logprob,
+            int chosen,
+            int[] topIds,
+            double[] topLogprobs,
+            TokenTexts names,
             int offset) {
         tokens.add(token);
         tokenLogprobs.add(logprob);

@@ -35,7 +35,12 @@ final class OpenAiError extends RuntimeException {
 
     /** A request field that is malformed or has a value this server does not take. */
     static OpenAiError invalid(String param, String problem) {
-        return new OpenAiError(400, "invalid_request_error", param + ": " + problem, param, "invalid_value",
+        return new OpenAiError(
+                400,
+                "invalid_request_error",
+                param + ": " + problem,
+                param,
+                "invalid_value",
                 Reason.INVALID_REQUEST.name());
     }
 
@@ -63,8 +68,13 @@ final class OpenAiError extends RuntimeException {
             case 503 -> "service_unavailable";
             default -> "invalid_request_error";
         };
-        return new OpenAiError(status, type, openAiNames(e.getMessage()), param(e), e.reason().name()
-                .toLowerCase(Locale.ROOT), e.reason().name());
+        return new OpenAiError(
+                status,
+                type,
+                openAiNames(e.getMessage()),
+                param(e),
+                e.reason().name().toLowerCase(Locale.ROOT),
+                e.reason().name());
     }
 
     /** The engine's field as the OpenAI request calls it. */
@@ -87,7 +97,8 @@ final class OpenAiError extends RuntimeException {
 
     /** Engine messages name gRPC fields (sampling.max_new_tokens, sampling.top_p); name the OpenAI ones. */
     static String openAiNames(String s) {
-        return s.replace("sampling.max_new_tokens", "max_tokens").replace("max_new_tokens", "max_tokens")
+        return s.replace("sampling.max_new_tokens", "max_tokens")
+                .replace("max_new_tokens", "max_tokens")
                 .replace("sampling.", "");
     }
 

@@ -1,8 +1,8 @@
 package ai.posemesh.service.inference.openai;
 
+import ai.posemesh.serve.registry.LoadedModel;
 import ai.posemesh.service.inference.InferenceRuntime;
 import ai.posemesh.service.inference.metrics.InferenceMetrics;
-import ai.posemesh.serve.registry.LoadedModel;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -76,9 +76,13 @@ public class OpenAiResource {
     }
 
     private ObjectNode model(LoadedModel m) {
-        return json.createObjectNode().put("id", m.name()).put("object", "model")
-                .put("created", System.currentTimeMillis() / 1000).put("owned_by", "posemesh")
-                .put("root", m.uri()).put("max_model_len", m.maxContext());
+        return json.createObjectNode()
+                .put("id", m.name())
+                .put("object", "model")
+                .put("created", System.currentTimeMillis() / 1000)
+                .put("owned_by", "posemesh")
+                .put("root", m.uri())
+                .put("max_model_len", m.maxContext());
     }
 
     @POST
@@ -105,7 +109,8 @@ public class OpenAiResource {
             Collected out = new Collected(req);
             c.run(out, null);
             metrics.request(InferenceMetrics.HTTP, COMPLETIONS, "200", null);
-            return Response.ok(out.toJson(c).toString(), MediaType.APPLICATION_JSON).build();
+            return Response.ok(out.toJson(c).toString(), MediaType.APPLICATION_JSON)
+                    .build();
         } catch (CancellationException e) {
             metrics.request(InferenceMetrics.HTTP, COMPLETIONS, CLIENT_GONE, "CANCELLED");
             return Response.status(499).build();
@@ -120,7 +125,10 @@ public class OpenAiResource {
 
     private Response error(String endpoint, OpenAiError e) {
         metrics.request(InferenceMetrics.HTTP, endpoint, String.valueOf(e.status), e.reason);
-        return Response.status(e.status).entity(e.body(json).toString()).type(MediaType.APPLICATION_JSON).build();
+        return Response.status(e.status)
+                .entity(e.body(json).toString())
+                .type(MediaType.APPLICATION_JSON)
+                .build();
     }
 
     /**
@@ -167,17 +175,23 @@ public class OpenAiResource {
                 metrics.request(InferenceMetrics.HTTP, COMPLETIONS, status, reason);
             }
         };
-        return Response.ok(body, "text/event-stream").header("Cache-Control", "no-cache")
-                .header("X-Accel-Buffering", "no").build();
+        return Response.ok(body, "text/event-stream")
+                .header("Cache-Control", "no-cache")
+                .header("X-Accel-Buffering", "no")
+                .build();
     }
 
     private ObjectNode chunk(Completion c) {
-        return json.createObjectNode().put("id", c.id).put("object", "text_completion").put("created", c.created)
+        return json.createObjectNode()
+                .put("id", c.id)
+                .put("object", "text_completion")
+                .put("created", c.created)
                 .put("model", c.model);
     }
 
     private ObjectNode usage(Completion c) {
-        return json.createObjectNode().put("prompt_tokens", c.promptTokens())
+        return json.createObjectNode()
+                .put("prompt_tokens", c.promptTokens())
                 .put("completion_tokens", c.completionTokens())
                 .put("total_tokens", c.promptTokens() + c.completionTokens());
     }
@@ -216,7 +230,8 @@ public class OpenAiResource {
             ObjectNode r = chunk(c);
             ArrayNode choices = r.putArray("choices");
             for (int i = 0; i < text.length; i++) {
-                ObjectNode ch = choices.addObject().put("text", text[i].toString()).put("index", i);
+                ObjectNode ch =
+                        choices.addObject().put("text", text[i].toString()).put("index", i);
                 ch.set("logprobs", logprobs[i] == null ? null : logprobs[i].toJson(json));
                 ch.put("finish_reason", finish[i]);
             }

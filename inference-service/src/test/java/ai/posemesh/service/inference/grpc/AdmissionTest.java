@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.service.inference.InferenceRuntime;
-import ai.posemesh.service.inference.Rpc;
-import ai.posemesh.service.inference.TestModels;
 import ai.posemesh.proto.inference.v1.GenerateRequest;
 import ai.posemesh.proto.inference.v1.GenerateResponse;
 import ai.posemesh.proto.inference.v1.InferenceGrpc;
 import ai.posemesh.proto.inference.v1.SamplingParams;
+import ai.posemesh.service.inference.InferenceRuntime;
+import ai.posemesh.service.inference.Rpc;
+import ai.posemesh.service.inference.TestModels;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -40,8 +40,13 @@ class AdmissionTest {
 
     /** prompt 10 + max_new_tokens: holds that many tokens of the budget while it runs. */
     static GenerateRequest big(int maxNew) {
-        return GenerateRequest.newBuilder().setModel(TestModels.LONG).setPrompt(Rpc.ids(TestModels.ids(10, 1)))
-                .setSampling(SamplingParams.newBuilder().setMaxNewTokens(maxNew).setTemperature(0).setIgnoreEos(true))
+        return GenerateRequest.newBuilder()
+                .setModel(TestModels.LONG)
+                .setPrompt(Rpc.ids(TestModels.ids(10, 1)))
+                .setSampling(SamplingParams.newBuilder()
+                        .setMaxNewTokens(maxNew)
+                        .setTemperature(0)
+                        .setIgnoreEos(true))
                 .build();
     }
 
@@ -61,7 +66,9 @@ class AdmissionTest {
             assertEquals(200_010, inUse());
             assertTrue(nextToken(a).hasToken());
 
-            ErrorInfo info = Rpc.refused(Status.Code.RESOURCE_EXHAUSTED, "TOKEN_BUDGET_EXHAUSTED",
+            ErrorInfo info = Rpc.refused(
+                    Status.Code.RESOURCE_EXHAUSTED,
+                    "TOKEN_BUDGET_EXHAUSTED",
                     () -> inference.generate(big(100_000)).hasNext());
             assertEquals("100010", info.getMetadataOrThrow("requested_tokens"));
             assertEquals("262144", info.getMetadataOrThrow("budget_tokens"));
@@ -80,7 +87,8 @@ class AdmissionTest {
 
     @Test
     void aPassedDeadlineFreesTheSlot() throws Exception {
-        Iterator<GenerateResponse> c = inference.withDeadlineAfter(1, TimeUnit.SECONDS).generate(big(150_000));
+        Iterator<GenerateResponse> c =
+                inference.withDeadlineAfter(1, TimeUnit.SECONDS).generate(big(150_000));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> {
             while (c.hasNext()) {
                 c.next();

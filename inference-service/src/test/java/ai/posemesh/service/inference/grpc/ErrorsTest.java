@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.service.inference.Rpc;
-import ai.posemesh.service.inference.TestModels;
 import ai.posemesh.proto.inference.v1.GenerateRequest;
 import ai.posemesh.proto.inference.v1.GenerateResponse;
 import ai.posemesh.proto.inference.v1.GenerateUploadRequest;
@@ -18,6 +16,8 @@ import ai.posemesh.proto.inference.v1.SamplingParams;
 import ai.posemesh.proto.inference.v1.ScoreRequest;
 import ai.posemesh.proto.inference.v1.UnloadModelRequest;
 import ai.posemesh.proto.inference.v1.UploadHeader;
+import ai.posemesh.service.inference.Rpc;
+import ai.posemesh.service.inference.TestModels;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -55,7 +55,9 @@ class ErrorsTest {
     }
 
     GenerateRequest.Builder request(long[] prompt, int maxNew) {
-        return GenerateRequest.newBuilder().setModel(TestModels.TINY).setPrompt(Rpc.ids(prompt))
+        return GenerateRequest.newBuilder()
+                .setModel(TestModels.TINY)
+                .setPrompt(Rpc.ids(prompt))
                 .setSampling(SamplingParams.newBuilder().setMaxNewTokens(maxNew));
     }
 
@@ -65,57 +67,101 @@ class ErrorsTest {
 
     @Test
     void overLengthIsOutOfRangeWithTheNumbers() {
-        ErrorInfo info = Rpc.refused(Status.Code.OUT_OF_RANGE, "CONTEXT_LENGTH_EXCEEDED",
+        ErrorInfo info = Rpc.refused(
+                Status.Code.OUT_OF_RANGE,
+                "CONTEXT_LENGTH_EXCEEDED",
                 () -> generate(request(TestModels.ids(4000, 1), 100)));
         assertEquals("4000", info.getMetadataOrThrow("prompt_tokens"));
         assertEquals("100", info.getMetadataOrThrow("max_new_tokens"));
         assertEquals("4096", info.getMetadataOrThrow("max_context"));
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> generate(request(TestModels.ids(4000, 1), 100)));
-        assertEquals("prompt has 4000 tokens + max_new_tokens 100 = 4100 > max_context 4096 of model 'tiny'; "
-                + "shorten the prompt or lower max_new_tokens", e.getStatus().getDescription());
-        info = Rpc.refused(Status.Code.OUT_OF_RANGE, "CONTEXT_LENGTH_EXCEEDED", () -> inference.score(
-                ScoreRequest.newBuilder().setModel(TestModels.TINY).setInput(Rpc.ids(TestModels.ids(5000, 1)))
-                        .build()).hasNext());
+        StatusRuntimeException e =
+                assertThrows(StatusRuntimeException.class, () -> generate(request(TestModels.ids(4000, 1), 100)));
+        assertEquals(
+                "prompt has 4000 tokens + max_new_tokens 100 = 4100 > max_context 4096 of model 'tiny'; "
+                        + "shorten the prompt or lower max_new_tokens",
+                e.getStatus().getDescription());
+        info = Rpc.refused(
+                Status.Code.OUT_OF_RANGE,
+                "CONTEXT_LENGTH_EXCEEDED",
+                () -> inference
+                        .score(ScoreRequest.newBuilder()
+                                .setModel(TestModels.TINY)
+                                .setInput(Rpc.ids(TestModels.ids(5000, 1)))
+                                .build())
+                        .hasNext());
         assertEquals("5000", info.getMetadataOrThrow("prompt_tokens"));
     }
 
     @Test
     void badArgumentsNameTheirField() {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(request(
-                TestModels.ids(10, 2), 5).setSampling(SamplingParams.newBuilder().setTemperature(-1))));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> generate(request(TestModels.ids(10, 2), 5)
+                        .setSampling(SamplingParams.newBuilder().setTemperature(-1))));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertEquals("INVALID_SAMPLING", Rpc.detail(e, ErrorInfo.class).getReason());
-        assertEquals("sampling.temperature", Rpc.badRequest(e).getFieldViolations(0).getField());
+        assertEquals(
+                "sampling.temperature", Rpc.badRequest(e).getFieldViolations(0).getField());
         assertTrue(e.getStatus().getDescription().startsWith("sampling.temperature: must be in [0, 100]"));
 
-        Rpc.refused(Status.Code.INVALID_ARGUMENT, "INVALID_SAMPLING", () -> generate(request(TestModels.ids(10, 2), 5)
-                .setSampling(SamplingParams.newBuilder().setTopP(0))));
+        Rpc.refused(
+                Status.Code.INVALID_ARGUMENT,
+                "INVALID_SAMPLING",
+                () -> generate(request(TestModels.ids(10, 2), 5)
+                        .setSampling(SamplingParams.newBuilder().setTopP(0))));
         Rpc.refused(Status.Code.INVALID_ARGUMENT, "EMPTY_PROMPT", () -> generate(request(new long[0], 5)));
-        Rpc.refused(Status.Code.INVALID_ARGUMENT, "EMPTY_PROMPT", () -> generate(request(new long[0], 5)
-                .setPrompt(Prompt.newBuilder().setText(""))));
-        ErrorInfo info = Rpc.refused(Status.Code.INVALID_ARGUMENT, "TOKEN_OUT_OF_VOCABULARY",
+        Rpc.refused(
+                Status.Code.INVALID_ARGUMENT,
+                "EMPTY_PROMPT",
+                () -> generate(
+                        request(new long[0], 5).setPrompt(Prompt.newBuilder().setText(""))));
+        ErrorInfo info = Rpc.refused(
+                Status.Code.INVALID_ARGUMENT,
+                "TOKEN_OUT_OF_VOCABULARY",
                 () -> generate(request(new long[] {256, 65, 300}, 5)));
-        assertEquals(Map.of("field", "prompt.tokens.ids", "index", "2", "token_id", "300", "vocab_size", "259"),
+        assertEquals(
+                Map.of("field", "prompt.tokens.ids", "index", "2", "token_id", "300", "vocab_size", "259"),
                 info.getMetadataMap());
-        Rpc.refused(Status.Code.INVALID_ARGUMENT, "INVALID_WINDOW", () -> inference.score(ScoreRequest.newBuilder()
-                .setModel(TestModels.TINY).setInput(Rpc.ids(TestModels.ids(100, 2))).setWindow(50).setStride(50)
-                .build()).hasNext());
+        Rpc.refused(
+                Status.Code.INVALID_ARGUMENT,
+                "INVALID_WINDOW",
+                () -> inference
+                        .score(ScoreRequest.newBuilder()
+                                .setModel(TestModels.TINY)
+                                .setInput(Rpc.ids(TestModels.ids(100, 2)))
+                                .setWindow(50)
+                                .setStride(50)
+                                .build())
+                        .hasNext());
     }
 
     @Test
     void unknownModelsAreNotFound() {
-        ErrorInfo info = Rpc.refused(Status.Code.NOT_FOUND, "MODEL_NOT_FOUND",
+        ErrorInfo info = Rpc.refused(
+                Status.Code.NOT_FOUND,
+                "MODEL_NOT_FOUND",
                 () -> generate(request(TestModels.ids(10, 3), 5).setModel("no-such-model")));
         assertEquals("no-such-model", info.getMetadataOrThrow("model"));
         assertTrue(info.getMetadataOrThrow("loaded").contains(TestModels.TINY));
-        Rpc.refused(Status.Code.NOT_FOUND, "MODEL_NOT_FOUND",
-                () -> inference.unloadModel(UnloadModelRequest.newBuilder().setModel("no-such-model").build()));
-        Rpc.refused(Status.Code.ALREADY_EXISTS, "MODEL_ALREADY_LOADED", () -> inference.loadModel(
-                LoadModelRequest.newBuilder().setName(TestModels.TINY)
-                        .setUri(TestModels.dir(TestModels.TINY).toString()).build()));
-        Rpc.refused(Status.Code.FAILED_PRECONDITION, "CHECKPOINT_UNREADABLE", () -> inference.loadModel(
-                LoadModelRequest.newBuilder().setUri("/nonexistent/model").build()));
+        Rpc.refused(
+                Status.Code.NOT_FOUND,
+                "MODEL_NOT_FOUND",
+                () -> inference.unloadModel(UnloadModelRequest.newBuilder()
+                        .setModel("no-such-model")
+                        .build()));
+        Rpc.refused(
+                Status.Code.ALREADY_EXISTS,
+                "MODEL_ALREADY_LOADED",
+                () -> inference.loadModel(LoadModelRequest.newBuilder()
+                        .setName(TestModels.TINY)
+                        .setUri(TestModels.dir(TestModels.TINY).toString())
+                        .build()));
+        Rpc.refused(
+                Status.Code.FAILED_PRECONDITION,
+                "CHECKPOINT_UNREADABLE",
+                () -> inference.loadModel(LoadModelRequest.newBuilder()
+                        .setUri("/nonexistent/model")
+                        .build()));
     }
 
     @Test
@@ -128,17 +174,31 @@ class ErrorsTest {
             }
         }
         String sha = TestModels.writeManifest(dir);
-        ErrorInfo info = Rpc.refused(Status.Code.FAILED_PRECONDITION, "MANIFEST_MISMATCH", () -> inference.loadModel(
-                LoadModelRequest.newBuilder().setName("checked").setUri(dir.toUri().toString())
-                        .setExpectedManifestSha256("0".repeat(64)).build()));
+        ErrorInfo info = Rpc.refused(
+                Status.Code.FAILED_PRECONDITION,
+                "MANIFEST_MISMATCH",
+                () -> inference.loadModel(LoadModelRequest.newBuilder()
+                        .setName("checked")
+                        .setUri(dir.toUri().toString())
+                        .setExpectedManifestSha256("0".repeat(64))
+                        .build()));
         assertEquals(sha, info.getMetadataOrThrow("actual_sha256"));
-        ModelInfo m = inference.loadModel(LoadModelRequest.newBuilder().setName("checked")
-                .setUri(dir.toUri().toString()).setExpectedManifestSha256(sha).build());
+        ModelInfo m = inference.loadModel(LoadModelRequest.newBuilder()
+                .setName("checked")
+                .setUri(dir.toUri().toString())
+                .setExpectedManifestSha256(sha)
+                .build());
         assertEquals(sha, m.getManifestSha256());
-        inference.unloadModel(UnloadModelRequest.newBuilder().setModel("checked").build());
+        inference.unloadModel(
+                UnloadModelRequest.newBuilder().setModel("checked").build());
         Files.writeString(dir.resolve("tokenizer_config.json"), "{}");
-        info = Rpc.refused(Status.Code.FAILED_PRECONDITION, "MANIFEST_MISMATCH", () -> inference.loadModel(
-                LoadModelRequest.newBuilder().setName("checked").setUri(dir.toString()).setExpectedManifestSha256(sha)
+        info = Rpc.refused(
+                Status.Code.FAILED_PRECONDITION,
+                "MANIFEST_MISMATCH",
+                () -> inference.loadModel(LoadModelRequest.newBuilder()
+                        .setName("checked")
+                        .setUri(dir.toString())
+                        .setExpectedManifestSha256(sha)
                         .build()));
         assertEquals("tokenizer_config.json", info.getMetadataOrThrow("file"));
     }
@@ -146,26 +206,36 @@ class ErrorsTest {
     @Test
     void uploadsOutOfOrderAreInvalid() throws Exception {
         StatusRuntimeException e = uploadError(List.of(GenerateUploadRequest.newBuilder()
-                .setChunk(PromptChunk.newBuilder().setText("hi")).build()));
+                .setChunk(PromptChunk.newBuilder().setText("hi"))
+                .build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertEquals("header", Rpc.badRequest(e).getFieldViolations(0).getField());
-        GenerateUploadRequest header = GenerateUploadRequest.newBuilder().setHeader(UploadHeader.newBuilder()
-                .setModel(TestModels.TINY)).build();
-        e = uploadError(List.of(header, GenerateUploadRequest.newBuilder()
-                .setChunk(PromptChunk.newBuilder().setText("hi")).build(), GenerateUploadRequest.newBuilder()
-                .setChunk(PromptChunk.newBuilder().setTokens(Rpc.ids(new long[] {1}).getTokens())).build()));
+        GenerateUploadRequest header = GenerateUploadRequest.newBuilder()
+                .setHeader(UploadHeader.newBuilder().setModel(TestModels.TINY))
+                .build();
+        e = uploadError(List.of(
+                header,
+                GenerateUploadRequest.newBuilder()
+                        .setChunk(PromptChunk.newBuilder().setText("hi"))
+                        .build(),
+                GenerateUploadRequest.newBuilder()
+                        .setChunk(PromptChunk.newBuilder()
+                                .setTokens(Rpc.ids(new long[] {1}).getTokens()))
+                        .build()));
         assertEquals("chunk", Rpc.badRequest(e).getFieldViolations(0).getField());
         e = uploadError(List.of(header));
         assertEquals("EMPTY_PROMPT", Rpc.detail(e, ErrorInfo.class).getReason());
-        e = uploadError(List.of(GenerateUploadRequest.newBuilder().setHeader(UploadHeader.newBuilder()
-                .setModel("no-such-model")).build()));
+        e = uploadError(List.of(GenerateUploadRequest.newBuilder()
+                .setHeader(UploadHeader.newBuilder().setModel("no-such-model"))
+                .build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
     }
 
     StatusRuntimeException uploadError(List<GenerateUploadRequest> parts) throws Exception {
         CompletableFuture<Void> done = new CompletableFuture<>();
         List<GenerateResponse> got = new ArrayList<>();
-        StreamObserver<GenerateUploadRequest> out = InferenceGrpc.newStub(channel).generateUpload(GenerateTest.observer(got::add, done));
+        StreamObserver<GenerateUploadRequest> out =
+                InferenceGrpc.newStub(channel).generateUpload(GenerateTest.observer(got::add, done));
         parts.forEach(out::onNext);
         out.onCompleted();
         ExecutionException x = assertThrows(ExecutionException.class, () -> done.get(30, TimeUnit.SECONDS));

@@ -3,8 +3,6 @@ package ai.posemesh.service.inference.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.service.inference.Rpc;
-import ai.posemesh.service.inference.TestModels;
 import ai.posemesh.proto.inference.v1.FinishReason;
 import ai.posemesh.proto.inference.v1.GenerateResponse;
 import ai.posemesh.proto.inference.v1.GenerateUploadRequest;
@@ -14,6 +12,8 @@ import ai.posemesh.proto.inference.v1.SamplingParams;
 import ai.posemesh.proto.inference.v1.TokenIds;
 import ai.posemesh.proto.inference.v1.UploadEnd;
 import ai.posemesh.proto.inference.v1.UploadHeader;
+import ai.posemesh.service.inference.Rpc;
+import ai.posemesh.service.inference.TestModels;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcClient;
@@ -50,8 +50,11 @@ class LongPromptTest {
         if (!Files.isReadable(status)) {
             return "unknown";
         }
-        return Files.readAllLines(status).stream().filter(l -> l.startsWith("VmHWM:"))
-                .map(l -> l.substring(6).trim()).findFirst().orElse("unknown");
+        return Files.readAllLines(status).stream()
+                .filter(l -> l.startsWith("VmHWM:"))
+                .map(l -> l.substring(6).trim())
+                .findFirst()
+                .orElse("unknown");
     }
 
     @Test
@@ -61,18 +64,28 @@ class LongPromptTest {
         List<GenerateResponse> got = new ArrayList<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
         long t0 = System.nanoTime();
-        StreamObserver<GenerateUploadRequest> out = InferenceGrpc.newStub(channel).generateUpload(GenerateTest.observer(got::add, done));
-        out.onNext(GenerateUploadRequest.newBuilder().setHeader(UploadHeader.newBuilder().setModel(TestModels.LONG)
-                .setSampling(SamplingParams.newBuilder().setMaxNewTokens(4).setTemperature(0).setIgnoreEos(true)))
+        StreamObserver<GenerateUploadRequest> out =
+                InferenceGrpc.newStub(channel).generateUpload(GenerateTest.observer(got::add, done));
+        out.onNext(GenerateUploadRequest.newBuilder()
+                .setHeader(UploadHeader.newBuilder()
+                        .setModel(TestModels.LONG)
+                        .setSampling(SamplingParams.newBuilder()
+                                .setMaxNewTokens(4)
+                                .setTemperature(0)
+                                .setIgnoreEos(true)))
                 .build());
         for (int i = 0; i < ids.length; i += 8192) {
             TokenIds.Builder t = TokenIds.newBuilder();
             for (int j = i; j < Math.min(i + 8192, ids.length); j++) {
                 t.addIds((int) ids[j]);
             }
-            out.onNext(GenerateUploadRequest.newBuilder().setChunk(PromptChunk.newBuilder().setTokens(t)).build());
+            out.onNext(GenerateUploadRequest.newBuilder()
+                    .setChunk(PromptChunk.newBuilder().setTokens(t))
+                    .build());
         }
-        out.onNext(GenerateUploadRequest.newBuilder().setEnd(UploadEnd.getDefaultInstance()).build());
+        out.onNext(GenerateUploadRequest.newBuilder()
+                .setEnd(UploadEnd.getDefaultInstance())
+                .build());
         out.onCompleted();
         done.get(10, TimeUnit.MINUTES);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -84,8 +97,9 @@ class LongPromptTest {
         int[] last = s.prefill().get(s.prefill().size() - 1);
         assertEquals(TOKENS, last[0]);
         assertTrue(s.prefill().size() > TOKENS / 1024, "progress after every prefill chunk");
-        LOG.infof("long prompt: %d tokens in %.1f s (prefill %.0f tok/s, time to first token %.0f ms), peak RSS of "
-                + "the test JVM %s", TOKENS, seconds, s.fin().getPrefillTokensPerSecond(),
-                s.fin().getTimeToFirstTokenMs(), peakRss());
+        LOG.infof(
+                "long prompt: %d tokens in %.1f s (prefill %.0f tok/s, time to first token %.0f ms), peak RSS of "
+                        + "the test JVM %s",
+                TOKENS, seconds, s.fin().getPrefillTokensPerSecond(), s.fin().getTimeToFirstTokenMs(), peakRss());
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.posemesh.service.inference.Rpc;
-import ai.posemesh.service.inference.TestModels;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
@@ -13,6 +11,8 @@ import ai.posemesh.model.score.TokenScorer;
 import ai.posemesh.proto.inference.v1.InferenceGrpc;
 import ai.posemesh.proto.inference.v1.ScoreRequest;
 import ai.posemesh.proto.inference.v1.ScoreResponse;
+import ai.posemesh.service.inference.Rpc;
+import ai.posemesh.service.inference.TestModels;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.ArrayList;
@@ -78,29 +78,67 @@ class ScoreTest {
     void onePassEqualsPoseScore() {
         long[] ids = TestModels.ids(1500, 2);
         TokenScorer.Result want = TokenScorer.score(reference, ids, TokenScorer.Options.onePass());
-        assertScores(want, score(inference, ScoreRequest.newBuilder().setModel(TestModels.TINY)
-                .setInput(Rpc.ids(ids)).setChunkTokens(400).build()), 400);
-        assertScores(want, score(inference, ScoreRequest.newBuilder().setModel(TestModels.TINY)
-                .setInput(Rpc.ids(ids)).build()), 4096);
+        assertScores(
+                want,
+                score(
+                        inference,
+                        ScoreRequest.newBuilder()
+                                .setModel(TestModels.TINY)
+                                .setInput(Rpc.ids(ids))
+                                .setChunkTokens(400)
+                                .build()),
+                400);
+        assertScores(
+                want,
+                score(
+                        inference,
+                        ScoreRequest.newBuilder()
+                                .setModel(TestModels.TINY)
+                                .setInput(Rpc.ids(ids))
+                                .build()),
+                4096);
     }
 
     @Test
     void slidingWindowsEqualPoseScoreWithWindows() {
         long[] ids = TestModels.ids(900, 3);
         TokenScorer.Result want = TokenScorer.score(reference, ids, TokenScorer.Options.sliding(256, 100));
-        assertScores(want, score(inference, ScoreRequest.newBuilder().setModel(TestModels.TINY)
-                .setInput(Rpc.ids(ids)).setWindow(256).setStride(100).setChunkTokens(300).build()), 300);
+        assertScores(
+                want,
+                score(
+                        inference,
+                        ScoreRequest.newBuilder()
+                                .setModel(TestModels.TINY)
+                                .setInput(Rpc.ids(ids))
+                                .setWindow(256)
+                                .setStride(100)
+                                .setChunkTokens(300)
+                                .build()),
+                300);
         // stride defaults to window / 2, as in the CLI
-        assertScores(TokenScorer.score(reference, ids, TokenScorer.Options.sliding(256, 128)),
-                score(inference, ScoreRequest.newBuilder().setModel(TestModels.TINY).setInput(Rpc.ids(ids))
-                        .setWindow(256).build()), 4096);
+        assertScores(
+                TokenScorer.score(reference, ids, TokenScorer.Options.sliding(256, 128)),
+                score(
+                        inference,
+                        ScoreRequest.newBuilder()
+                                .setModel(TestModels.TINY)
+                                .setInput(Rpc.ids(ids))
+                                .setWindow(256)
+                                .build()),
+                4096);
     }
 
     @Test
     void greedyFlagsAndTopLogprobs() {
         long[] ids = TestModels.ids(50, 4);
-        ScoreResponse r = score(inference, ScoreRequest.newBuilder().setModel(TestModels.TINY)
-                .setInput(Rpc.ids(ids)).setTopLogprobs(3).build()).get(0);
+        ScoreResponse r = score(
+                        inference,
+                        ScoreRequest.newBuilder()
+                                .setModel(TestModels.TINY)
+                                .setInput(Rpc.ids(ids))
+                                .setTopLogprobs(3)
+                                .build())
+                .get(0);
         assertEquals(49, r.getTopCount());
         for (int i = 0; i < 49; i++) {
             assertEquals(3, r.getTop(i).getIdsCount());

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.service.inference.Rpc;
-import ai.posemesh.service.inference.TestModels;
 import ai.posemesh.proto.inference.v1.GenerateRequest;
 import ai.posemesh.proto.inference.v1.InferenceGrpc;
 import ai.posemesh.proto.inference.v1.SamplingParams;
+import ai.posemesh.service.inference.Rpc;
+import ai.posemesh.service.inference.TestModels;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,29 +52,62 @@ class MetricsTest {
     @Test
     void generateAndCompletionsAreMeasured() throws Exception {
         TestModels.ensureLoaded(inference, TestModels.TINY);
-        Rpc.collect(inference.generate(GenerateRequest.newBuilder().setModel(TestModels.TINY)
+        Rpc.collect(inference.generate(GenerateRequest.newBuilder()
+                .setModel(TestModels.TINY)
                 .setPrompt(Rpc.ids(TestModels.ids(40, 5)))
-                .setSampling(SamplingParams.newBuilder().setMaxNewTokens(6).setTemperature(0).setIgnoreEos(true))
+                .setSampling(SamplingParams.newBuilder()
+                        .setMaxNewTokens(6)
+                        .setTemperature(0)
+                        .setIgnoreEos(true))
                 .build()));
-        assertThrows(StatusRuntimeException.class, () -> inference.generate(GenerateRequest.newBuilder()
-                .setModel(TestModels.TINY).setPrompt(Rpc.ids(TestModels.ids(4000, 5)))
-                .setSampling(SamplingParams.newBuilder().setMaxNewTokens(100)).build()).hasNext());
-        given().contentType(ContentType.JSON).body("{\"model\": \"tiny\", \"prompt\": \"metrics\", \"max_tokens\": 3}")
-                .when().post("/v1/completions").then().statusCode(200);
-        given().contentType(ContentType.JSON).body("{\"model\": \"tiny\", \"prompt\": \"metrics\", \"max_tokens\": 5000}")
-                .when().post("/v1/completions").then().statusCode(400);
+        assertThrows(
+                StatusRuntimeException.class,
+                () -> inference
+                        .generate(GenerateRequest.newBuilder()
+                                .setModel(TestModels.TINY)
+                                .setPrompt(Rpc.ids(TestModels.ids(4000, 5)))
+                                .setSampling(SamplingParams.newBuilder().setMaxNewTokens(100))
+                                .build())
+                        .hasNext());
+        given().contentType(ContentType.JSON)
+                .body("{\"model\": \"tiny\", \"prompt\": \"metrics\", \"max_tokens\": 3}")
+                .when()
+                .post("/v1/completions")
+                .then()
+                .statusCode(200);
+        given().contentType(ContentType.JSON)
+                .body("{\"model\": \"tiny\", \"prompt\": \"metrics\", \"max_tokens\": 5000}")
+                .when()
+                .post("/v1/completions")
+                .then()
+                .statusCode(400);
 
-        String m = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
-        positive(m, "posemesh_inference_requests_total", Map.of("protocol", "grpc", "endpoint", "Generate",
-                "status", "OK"));
-        positive(m, "posemesh_inference_requests_total", Map.of("protocol", "grpc", "endpoint", "Generate",
-                "status", "OUT_OF_RANGE"));
-        positive(m, "posemesh_inference_errors_total", Map.of("protocol", "grpc", "endpoint", "Generate",
-                "reason", "CONTEXT_LENGTH_EXCEEDED"));
-        positive(m, "posemesh_inference_requests_total", Map.of("protocol", "http", "endpoint", "/v1/completions",
-                "status", "200"));
-        positive(m, "posemesh_inference_errors_total", Map.of("protocol", "http", "endpoint", "/v1/completions",
-                "reason", "CONTEXT_LENGTH_EXCEEDED"));
+        String m = given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        positive(
+                m,
+                "posemesh_inference_requests_total",
+                Map.of("protocol", "grpc", "endpoint", "Generate", "status", "OK"));
+        positive(
+                m,
+                "posemesh_inference_requests_total",
+                Map.of("protocol", "grpc", "endpoint", "Generate", "status", "OUT_OF_RANGE"));
+        positive(
+                m,
+                "posemesh_inference_errors_total",
+                Map.of("protocol", "grpc", "endpoint", "Generate", "reason", "CONTEXT_LENGTH_EXCEEDED"));
+        positive(
+                m,
+                "posemesh_inference_requests_total",
+                Map.of("protocol", "http", "endpoint", "/v1/completions", "status", "200"));
+        positive(
+                m,
+                "posemesh_inference_errors_total",
+                Map.of("protocol", "http", "endpoint", "/v1/completions", "reason", "CONTEXT_LENGTH_EXCEEDED"));
 
         Map<String, String> generate = Map.of("kind", "generate", "model", TestModels.TINY);
         positive(m, "posemesh_inference_prompt_tokens_count", generate);

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.service.inference.InferenceRuntime;
-import ai.posemesh.service.inference.Rpc;
-import ai.posemesh.service.inference.TestModels;
 import ai.posemesh.proto.inference.v1.GenerateRequest;
 import ai.posemesh.proto.inference.v1.GenerateResponse;
 import ai.posemesh.proto.inference.v1.InferenceGrpc;
 import ai.posemesh.proto.inference.v1.SamplingParams;
+import ai.posemesh.service.inference.InferenceRuntime;
+import ai.posemesh.service.inference.Rpc;
+import ai.posemesh.service.inference.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Context;
@@ -55,8 +55,11 @@ class CompletionsAdmissionTest {
 
     /** prompt 10 + max_tokens: holds that many tokens of the budget while it runs. */
     static ObjectNode big(int maxTokens) {
-        ObjectNode body = CompletionsTest.request().put("model", TestModels.LONG).put("max_tokens", maxTokens)
-                .put("temperature", 0).put("ignore_eos", true);
+        ObjectNode body = CompletionsTest.request()
+                .put("model", TestModels.LONG)
+                .put("max_tokens", maxTokens)
+                .put("temperature", 0)
+                .put("ignore_eos", true);
         body.set("prompt", CompletionsTest.ids(TestModels.ids(10, 1)));
         return body;
     }
@@ -73,9 +76,13 @@ class CompletionsAdmissionTest {
     void overBudgetIsTooManyRequests() throws Exception {
         try (Context.CancellableContext call = Context.current().withCancellation()) {
             Iterator<GenerateResponse> a = call.call(() -> inference.generate(GenerateRequest.newBuilder()
-                    .setModel(TestModels.LONG).setPrompt(Rpc.ids(TestModels.ids(10, 1)))
-                    .setSampling(SamplingParams.newBuilder().setMaxNewTokens(200_000).setTemperature(0)
-                            .setIgnoreEos(true)).build()));
+                    .setModel(TestModels.LONG)
+                    .setPrompt(Rpc.ids(TestModels.ids(10, 1)))
+                    .setSampling(SamplingParams.newBuilder()
+                            .setMaxNewTokens(200_000)
+                            .setTemperature(0)
+                            .setIgnoreEos(true))
+                    .build()));
             assertTrue(a.next().hasPrefill()); // admitted: the budget holds its 200010 tokens
             JsonNode e = CompletionsTest.refused(big(100_000), 429);
             assertEquals("token_budget_exhausted", e.get("code").asText());
@@ -88,8 +95,11 @@ class CompletionsAdmissionTest {
     @Test
     void aStreamingClientThatGoesAwayFreesItsSlot() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
-        HttpRequest req = HttpRequest.newBuilder(completions).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(big(200_000).put("stream", true).toString())).build();
+        HttpRequest req = HttpRequest.newBuilder(completions)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        big(200_000).put("stream", true).toString()))
+                .build();
         HttpResponse<InputStream> r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, r.statusCode());
         try (InputStream body = r.body()) {
@@ -103,11 +113,13 @@ class CompletionsAdmissionTest {
 
     @Test
     void aClientThatTimesOutFreesItsSlot() throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(completions).header("Content-Type", "application/json")
+        HttpRequest req = HttpRequest.newBuilder(completions)
+                .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(2))
-                .POST(HttpRequest.BodyPublishers.ofString(big(200_000).toString())).build();
-        CompletableFuture<HttpResponse<String>> r = HttpClient.newHttpClient().sendAsync(req,
-                HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(big(200_000).toString()))
+                .build();
+        CompletableFuture<HttpResponse<String>> r =
+                HttpClient.newHttpClient().sendAsync(req, HttpResponse.BodyHandlers.ofString());
         Rpc.awaitReserved(runtime.engine().budget(), 200_010, "admitted and generating");
         ExecutionException e = assertThrows(ExecutionException.class, () -> r.get(30, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof HttpTimeoutException, e.toString());

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.service.inference.Rpc;
-import ai.posemesh.service.inference.TestModels;
 import ai.posemesh.model.tokenizer.TextTokenizer;
 import ai.posemesh.proto.inference.v1.FinishReason;
 import ai.posemesh.proto.inference.v1.GenerateRequest;
@@ -16,6 +14,8 @@ import ai.posemesh.proto.inference.v1.Prompt;
 import ai.posemesh.proto.inference.v1.SamplingParams;
 import ai.posemesh.proto.inference.v1.ScoreRequest;
 import ai.posemesh.proto.inference.v1.ScoreResponse;
+import ai.posemesh.service.inference.Rpc;
+import ai.posemesh.service.inference.TestModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -71,7 +71,10 @@ class CompletionsTest {
     }
 
     static Response post(JsonNode body) {
-        return given().contentType(ContentType.JSON).body(body.toString()).when().post("/v1/completions");
+        return given().contentType(ContentType.JSON)
+                .body(body.toString())
+                .when()
+                .post("/v1/completions");
     }
 
     static JsonNode ok(JsonNode body) throws Exception {
@@ -96,8 +99,13 @@ class CompletionsTest {
     /** gRPC Score logprobs, greedy flags and top-1 alternatives of ids. */
     List<ScoreResponse> score(long[] ids) {
         List<ScoreResponse> out = new ArrayList<>();
-        inference.score(ScoreRequest.newBuilder().setModel(TestModels.TINY).setInput(Rpc.ids(ids)).setTopLogprobs(1)
-                .build()).forEachRemaining(out::add);
+        inference
+                .score(ScoreRequest.newBuilder()
+                        .setModel(TestModels.TINY)
+                        .setInput(Rpc.ids(ids))
+                        .setTopLogprobs(1)
+                        .build())
+                .forEachRemaining(out::add);
         return out;
     }
 
@@ -135,7 +143,8 @@ class CompletionsTest {
             JsonNode top = lp.get("top_logprobs").get(i);
             assertTrue(top.size() >= 1 && top.size() <= 2, top.toString());
             assertEquals(greedy.get(i - 1), got == max(top), "is_greedy at " + i + ": " + top);
-            assertTrue(lp.get("text_offset").get(i).asInt() >= lp.get("text_offset").get(i - 1).asInt());
+            assertTrue(lp.get("text_offset").get(i).asInt()
+                    >= lp.get("text_offset").get(i - 1).asInt());
         }
     }
 
@@ -143,12 +152,20 @@ class CompletionsTest {
     void echoWithLogprobsEqualsScore() throws Exception {
         // random bytes, then the model's own greedy continuation: targets it does and does not predict
         long[] random = TestModels.ids(250, 11);
-        Rpc.Stream more = Rpc.collect(inference.generate(GenerateRequest.newBuilder().setModel(TestModels.TINY)
-                .setPrompt(Rpc.ids(random)).setSampling(greedy(50).toBuilder().setIgnoreEos(true)).build()));
-        long[] ids = java.util.stream.LongStream.concat(java.util.Arrays.stream(random),
-                more.ids().stream().mapToLong(Long::longValue)).toArray();
+        Rpc.Stream more = Rpc.collect(inference.generate(GenerateRequest.newBuilder()
+                .setModel(TestModels.TINY)
+                .setPrompt(Rpc.ids(random))
+                .setSampling(greedy(50).toBuilder().setIgnoreEos(true))
+                .build()));
+        long[] ids = java.util.stream.LongStream.concat(
+                        java.util.Arrays.stream(random), more.ids().stream().mapToLong(Long::longValue))
+                .toArray();
         List<ScoreResponse> scored = score(ids);
-        JsonNode r = ok(request().put("max_tokens", 0).put("echo", true).put("logprobs", 1).set("prompt", ids(ids)));
+        JsonNode r = ok(request()
+                .put("max_tokens", 0)
+                .put("echo", true)
+                .put("logprobs", 1)
+                .set("prompt", ids(ids)));
         assertEquals("text_completion", r.get("object").asText());
         assertEquals(TestModels.TINY, r.get("model").asText());
         assertTrue(r.get("id").asText().startsWith("cmpl-"));
@@ -170,7 +187,11 @@ class CompletionsTest {
     @Test
     void lmEvalLoglikelihoodBatches() throws Exception {
         List<String> texts = List.of("The capital of France is Paris", "Once upon a time there was a fox");
-        ObjectNode body = request().put("max_tokens", 1).put("echo", true).put("logprobs", 1).put("temperature", 0)
+        ObjectNode body = request()
+                .put("max_tokens", 1)
+                .put("echo", true)
+                .put("logprobs", 1)
+                .put("temperature", 0)
                 .put("seed", 1234);
         body.putArray("prompt").add(texts.get(0)).add(texts.get(1));
         JsonNode byText = ok(body);
@@ -183,17 +204,25 @@ class CompletionsTest {
             long[] ids = tokenizer.encode(texts.get(i), true);
             promptTokens += ids.length;
             List<ScoreResponse> scored = score(ids);
-            Rpc.Stream next = Rpc.collect(inference.generate(GenerateRequest.newBuilder().setModel(TestModels.TINY)
-                    .setPrompt(Rpc.ids(ids)).setSampling(greedy(1)).build()));
+            Rpc.Stream next = Rpc.collect(inference.generate(GenerateRequest.newBuilder()
+                    .setModel(TestModels.TINY)
+                    .setPrompt(Rpc.ids(ids))
+                    .setSampling(greedy(1))
+                    .build()));
             for (JsonNode r : List.of(byText, byIds)) {
                 JsonNode c = r.get("choices").get(i);
                 assertEquals(i, c.get("index").asInt());
                 JsonNode lp = c.get("logprobs");
                 assertEquals(ids.length + 1, lp.get("token_logprobs").size(), "prompt tokens, then the generated one");
                 assertPromptLogprobs(lp, logprobs(scored), greedy(scored), ids.length);
-                assertEquals(next.logprobs().get(0), lp.get("token_logprobs").get(ids.length).asDouble(), 0.0);
+                assertEquals(
+                        next.logprobs().get(0),
+                        lp.get("token_logprobs").get(ids.length).asDouble(),
+                        0.0);
                 assertEquals(texts.get(i) + next.text(), c.get("text").asText());
-                assertEquals(texts.get(i).length(), lp.get("text_offset").get(ids.length).asInt());
+                assertEquals(
+                        texts.get(i).length(),
+                        lp.get("text_offset").get(ids.length).asInt());
             }
         }
         assertEquals(promptTokens, byText.get("usage").get("prompt_tokens").asInt());
@@ -202,19 +231,29 @@ class CompletionsTest {
     }
 
     static SamplingParams greedy(int maxNew) {
-        return SamplingParams.newBuilder().setMaxNewTokens(maxNew).setTemperature(0).build();
+        return SamplingParams.newBuilder()
+                .setMaxNewTokens(maxNew)
+                .setTemperature(0)
+                .build();
     }
 
     @Test
     void greedyCompletionEqualsTheGrpcStream() throws Exception {
         String prompt = "Once upon a time";
-        Rpc.Stream want = Rpc.collect(inference.generate(GenerateRequest.newBuilder().setModel(TestModels.TINY)
-                .setPrompt(Prompt.newBuilder().setText(prompt)).setSampling(greedy(24)).build()));
-        JsonNode r = ok(request().put("prompt", prompt).put("max_tokens", 24).put("temperature", 0)
+        Rpc.Stream want = Rpc.collect(inference.generate(GenerateRequest.newBuilder()
+                .setModel(TestModels.TINY)
+                .setPrompt(Prompt.newBuilder().setText(prompt))
+                .setSampling(greedy(24))
+                .build()));
+        JsonNode r = ok(request()
+                .put("prompt", prompt)
+                .put("max_tokens", 24)
+                .put("temperature", 0)
                 .put("logprobs", 2));
         JsonNode c = r.get("choices").get(0);
         assertEquals(want.text(), c.get("text").asText());
-        assertEquals(want.fin().getFinishReason() == FinishReason.FINISH_REASON_LENGTH ? "length" : "stop",
+        assertEquals(
+                want.fin().getFinishReason() == FinishReason.FINISH_REASON_LENGTH ? "length" : "stop",
                 c.get("finish_reason").asText());
         JsonNode lp = c.get("logprobs");
         assertEquals(want.ids().size(), lp.get("tokens").size());
@@ -226,18 +265,28 @@ class CompletionsTest {
             assertEquals(got, max(top), 0.0);
         }
         assertEquals(0, lp.get("text_offset").get(0).asInt());
-        assertEquals(want.fin().getPromptTokens(), r.get("usage").get("prompt_tokens").asInt());
-        assertEquals(want.fin().getGeneratedTokens(), r.get("usage").get("completion_tokens").asInt());
+        assertEquals(
+                want.fin().getPromptTokens(),
+                r.get("usage").get("prompt_tokens").asInt());
+        assertEquals(
+                want.fin().getGeneratedTokens(),
+                r.get("usage").get("completion_tokens").asInt());
         // no model named: the first loaded; no logprobs asked: null
-        JsonNode plain = ok(JSON.createObjectNode().put("prompt", prompt).put("max_tokens", 24).put("temperature", 0));
+        JsonNode plain = ok(JSON.createObjectNode()
+                .put("prompt", prompt)
+                .put("max_tokens", 24)
+                .put("temperature", 0));
         assertEquals(want.text(), plain.get("choices").get(0).get("text").asText());
         assertTrue(plain.get("choices").get(0).get("logprobs").isNull());
     }
 
     @Test
     void streamingSendsChunksThenDone() throws Exception {
-        ObjectNode body = request().put("prompt", "In a hole in the ground").put("max_tokens", 30)
-                .put("temperature", 0).put("echo", true);
+        ObjectNode body = request()
+                .put("prompt", "In a hole in the ground")
+                .put("max_tokens", 30)
+                .put("temperature", 0)
+                .put("echo", true);
         String whole = ok(body).get("choices").get(0).get("text").asText();
         body.put("stream", true).putObject("stream_options").put("include_usage", true);
         Response r = post(body);
@@ -272,9 +321,12 @@ class CompletionsTest {
         assertNotNull(usage);
         int prompt = tokenizer.encode("In a hole in the ground", true).length;
         assertEquals(prompt, usage.get("prompt_tokens").asInt());
-        assertEquals(finish.equals("length") ? 30 : usage.get("completion_tokens").asInt(),
+        assertEquals(
+                finish.equals("length") ? 30 : usage.get("completion_tokens").asInt(),
                 usage.get("completion_tokens").asInt());
-        assertEquals(prompt + usage.get("completion_tokens").asInt(), usage.get("total_tokens").asInt());
+        assertEquals(
+                prompt + usage.get("completion_tokens").asInt(),
+                usage.get("total_tokens").asInt());
     }
 
     @Test
@@ -283,14 +335,21 @@ class CompletionsTest {
         assertEquals("context_length_exceeded", e.get("code").asText());
         assertEquals("invalid_request_error", e.get("type").asText());
         assertEquals("prompt", e.get("param").asText());
-        assertEquals("prompt has 4000 tokens + max_tokens 100 = 4100 > max_context 4096 of model 'tiny'; "
-                + "shorten the prompt or lower max_tokens", e.get("message").asText());
+        assertEquals(
+                "prompt has 4000 tokens + max_tokens 100 = 4100 > max_context 4096 of model 'tiny'; "
+                        + "shorten the prompt or lower max_tokens",
+                e.get("message").asText());
         // scoring a prompt past the context, and a stream: refused before any event
-        e = refused(request().put("max_tokens", 0).put("echo", true).put("logprobs", 0)
-                .set("prompt", ids(TestModels.ids(5000, 1))), 400);
+        e = refused(
+                request()
+                        .put("max_tokens", 0)
+                        .put("echo", true)
+                        .put("logprobs", 0)
+                        .set("prompt", ids(TestModels.ids(5000, 1))),
+                400);
         assertEquals("context_length_exceeded", e.get("code").asText());
-        e = refused(request().put("max_tokens", 100).put("stream", true)
-                .set("prompt", ids(TestModels.ids(4000, 1))), 400);
+        e = refused(
+                request().put("max_tokens", 100).put("stream", true).set("prompt", ids(TestModels.ids(4000, 1))), 400);
         assertEquals("context_length_exceeded", e.get("code").asText());
     }
 
@@ -303,17 +362,33 @@ class CompletionsTest {
         assertEquals("temperature", e.get("param").asText());
         assertEquals("invalid_sampling", e.get("code").asText());
         assertTrue(e.get("message").asText().startsWith("temperature: must be in [0, 100]"), e.toString());
-        assertEquals("logprobs", refused(request().put("prompt", "hi").put("logprobs", 6), 400).get("param").asText());
-        assertEquals("max_tokens", refused(request().put("prompt", "hi").put("max_tokens", 0), 400).get("param")
-                .asText());
-        assertEquals("prompt", refused(request().put("prompt", ""), 400).get("param").asText());
+        assertEquals(
+                "logprobs",
+                refused(request().put("prompt", "hi").put("logprobs", 6), 400)
+                        .get("param")
+                        .asText());
+        assertEquals(
+                "max_tokens",
+                refused(request().put("prompt", "hi").put("max_tokens", 0), 400)
+                        .get("param")
+                        .asText());
+        assertEquals(
+                "prompt", refused(request().put("prompt", ""), 400).get("param").asText());
         e = refused(request().set("prompt", ids(new long[] {256, 65, 300})), 400);
         assertEquals("token_out_of_vocabulary", e.get("code").asText());
         assertEquals("prompt", e.get("param").asText());
-        assertEquals("unsupported_value", refused(request().put("prompt", "hi").put("n", 2), 400).get("code").asText());
-        Response r = given().contentType(ContentType.JSON).body("{\"prompt\": ").when().post("/v1/completions");
+        assertEquals(
+                "unsupported_value",
+                refused(request().put("prompt", "hi").put("n", 2), 400)
+                        .get("code")
+                        .asText());
+        Response r = given().contentType(ContentType.JSON)
+                .body("{\"prompt\": ")
+                .when()
+                .post("/v1/completions");
         assertEquals(400, r.statusCode());
-        assertTrue(JSON.readTree(r.asString()).get("error").get("message").asText().startsWith("body: is not valid"));
+        assertTrue(
+                JSON.readTree(r.asString()).get("error").get("message").asText().startsWith("body: is not valid"));
     }
 
     @Test
@@ -334,6 +409,10 @@ class CompletionsTest {
         assertEquals(200, given().when().get("/v1/models/" + TestModels.TINY).statusCode());
         Response missing = given().when().get("/v1/models/no-such-model");
         assertEquals(404, missing.statusCode());
-        assertFalse(JSON.readTree(missing.asString()).get("error").get("message").asText().isEmpty());
+        assertFalse(JSON.readTree(missing.asString())
+                .get("error")
+                .get("message")
+                .asText()
+                .isEmpty());
     }
 }

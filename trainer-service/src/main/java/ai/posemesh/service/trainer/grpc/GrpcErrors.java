@@ -20,15 +20,13 @@ public final class GrpcErrors {
     private GrpcErrors() {}
 
     public static StatusRuntimeException of(TrainException e) {
-        Code code = e.kind() == TrainException.Kind.INVALID_ARGUMENT ? Code.INVALID_ARGUMENT
-                : Code.FAILED_PRECONDITION;
+        Code code = e.kind() == TrainException.Kind.INVALID_ARGUMENT ? Code.INVALID_ARGUMENT : Code.FAILED_PRECONDITION;
         String field = e.field() == null ? "" : e.field();
         ErrorInfo.Builder info = ErrorInfo.newBuilder()
                 .setDomain(DOMAIN)
                 .setReason(code == Code.INVALID_ARGUMENT ? "INVALID_JOB_SPEC" : "JOB_PRECONDITION");
-        com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
-                .setCode(code.getNumber())
-                .setMessage(e.getMessage());
+        com.google.rpc.Status.Builder status =
+                com.google.rpc.Status.newBuilder().setCode(code.getNumber()).setMessage(e.getMessage());
         if (!field.isEmpty()) {
             info.putMetadata("field", field);
         }

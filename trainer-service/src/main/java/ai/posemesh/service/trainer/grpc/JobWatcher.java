@@ -41,14 +41,15 @@ final class JobWatcher {
             stepSent = Integer.MIN_VALUE; // a resumed job counts again from its checkpoint
         }
         boolean terminal = JobStates.terminal(job.getState());
-        boolean stateChanged = job.getState() != stateSent
-                || (terminal && !job.getReason().equals(reasonSent));
+        boolean stateChanged =
+                job.getState() != stateSent || (terminal && !job.getReason().equals(reasonSent));
         if (stateChanged && !terminal) {
             sendState(job);
         }
         for (CheckpointRef c : job.getCheckpointsList()) {
             if (checkpointsSent.add(c.getCheckpointId())) {
-                emitter.emit(JobUpdate.newBuilder().setJobId(jobId).setCheckpoint(c).build());
+                emitter.emit(
+                        JobUpdate.newBuilder().setJobId(jobId).setCheckpoint(c).build());
             }
         }
         if (job.hasProgress()) {
@@ -71,7 +72,9 @@ final class JobWatcher {
     private void sendState(JobInfo job) {
         stateSent = job.getState();
         reasonSent = job.getReason();
-        emitter.emit(JobUpdate.newBuilder().setJobId(jobId)
-                .setState(StateChange.newBuilder().setState(job.getState()).setReason(job.getReason())).build());
+        emitter.emit(JobUpdate.newBuilder()
+                .setJobId(jobId)
+                .setState(StateChange.newBuilder().setState(job.getState()).setReason(job.getReason()))
+                .build());
     }
 }

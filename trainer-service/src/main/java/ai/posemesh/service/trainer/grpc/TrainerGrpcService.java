@@ -11,10 +11,10 @@ import ai.posemesh.proto.trainer.v1.ListJobsResponse;
 import ai.posemesh.proto.trainer.v1.SubmitJobRequest;
 import ai.posemesh.proto.trainer.v1.SubmitJobResponse;
 import ai.posemesh.proto.trainer.v1.WatchJobRequest;
-import ai.posemesh.train.TrainException;
 import ai.posemesh.service.trainer.TrainerRuntime;
 import ai.posemesh.service.trainer.jobs.JobStates;
 import ai.posemesh.service.trainer.kafka.TrainerRecords.KafkaWriteException;
+import ai.posemesh.train.TrainException;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
@@ -76,16 +76,20 @@ public class TrainerGrpcService implements ai.posemesh.proto.trainer.v1.Trainer 
         if (runtime.jobs().get(jobId) == null) {
             return Multi.createFrom().failure(GrpcErrors.status(Status.NOT_FOUND, "no job " + jobId));
         }
-        return Multi.createFrom().emitter(emitter -> {
-            JobWatcher watcher = new JobWatcher(jobId, emitter);
-            AutoCloseable steps = runtime.bus().subscribe(jobId, watcher::onProgress);
-            AutoCloseable snapshots = runtime.view().watch(jobId, watcher::onSnapshot);
-            emitter.onTermination(() -> {
-                close(steps);
-                close(snapshots);
-            });
-            watcher.onSnapshot(runtime.jobs().get(jobId)); // after subscribing, so nothing falls in between
-        }, WATCH_BUFFER);
+        return Multi.createFrom()
+                .emitter(
+                        emitter -> {
+                            JobWatcher watcher = new JobWatcher(jobId, emitter);
+                            AutoCloseable steps = runtime.bus().subscribe(jobId, watcher::onProgress);
+                            AutoCloseable snapshots = runtime.view().watch(jobId, watcher::onSnapshot);
+                            emitter.onTermination(() -> {
+                                close(steps);
+                                close(snapshots);
+                            });
+                            watcher.onSnapshot(
+                                    runtime.jobs().get(jobId)); // after subscribing, so nothing falls in between
+                        },
+                        WATCH_BUFFER);
     }
 
     @Override
@@ -101,8 +105,8 @@ public class TrainerGrpcService implements ai.posemesh.proto.trainer.v1.Trainer 
             } catch (NoSuchElementException e) {
                 throw GrpcErrors.status(Status.NOT_FOUND, e.getMessage());
             } catch (KafkaWriteException e) {
-                throw GrpcErrors.status(Status.UNAVAILABLE, "the cancel request could not be recorded: "
-                        + e.getMessage());
+                throw GrpcErrors.status(
+                        Status.UNAVAILABLE, "the cancel request could not be recorded: " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw GrpcErrors.status(Status.CANCELLED, "interrupted");
@@ -113,8 +117,10 @@ public class TrainerGrpcService implements ai.posemesh.proto.trainer.v1.Trainer 
     @Override
     public Uni<ListJobsResponse> listJobs(ListJobsRequest request) {
         Set<JobState> states = request.getStatesList().stream().collect(Collectors.toSet());
-        return Uni.createFrom().item(() -> ListJobsResponse.newBuilder()
-                .addAllJobs(runtime.jobs().list(states, request.getLimit())).build());
+        return Uni.createFrom()
+                .item(() -> ListJobsResponse.newBuilder()
+                        .addAllJobs(runtime.jobs().list(states, request.getLimit()))
+                        .build());
     }
 
     private static void close(AutoCloseable c) {

@@ -26,8 +26,11 @@ public class KafkaReadiness implements HealthCheck {
         HealthCheckResponseBuilder r = HealthCheckResponse.named("posemesh-trainer kafka");
         boolean up = true;
         try {
-            int nodes = runtime.admin().describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes()
-                    .get(4, TimeUnit.SECONDS).size();
+            int nodes = runtime.admin()
+                    .describeCluster(new DescribeClusterOptions().timeoutMs(3000))
+                    .nodes()
+                    .get(4, TimeUnit.SECONDS)
+                    .size();
             r.withData("brokers", nodes);
         } catch (Exception e) {
             up = false;
@@ -39,8 +42,11 @@ public class KafkaReadiness implements HealthCheck {
         }
         if (!runtime.view().isCaughtUp()) {
             up = false;
-            r.withData("status-view", runtime.view().lastError() == null ? "reading"
-                    : runtime.view().lastError());
+            r.withData(
+                    "status-view",
+                    runtime.view().lastError() == null
+                            ? "reading"
+                            : runtime.view().lastError());
         } else {
             r.withData("jobs-known", runtime.view().all().size());
         }

@@ -5,12 +5,12 @@ import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobState;
 import ai.posemesh.proto.trainer.v1.StepProgress;
 import ai.posemesh.proto.trainer.v1.TrainJobRecord;
-import ai.posemesh.train.TrainException;
-import ai.posemesh.train.TrainListener;
-import ai.posemesh.train.TrainSpec;
 import ai.posemesh.service.trainer.TrainerSettings;
 import ai.posemesh.service.trainer.kafka.TrainerRecords;
 import ai.posemesh.service.trainer.kafka.TrainerRecords.KafkaWriteException;
+import ai.posemesh.train.TrainException;
+import ai.posemesh.train.TrainListener;
+import ai.posemesh.train.TrainSpec;
 import ai.posemesh.train.loop.Checkpoints;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,10 +19,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.stream.Stream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -36,7 +36,10 @@ final class JobRun implements TrainListener {
 
     /** How an attempt ended. REQUEUED: this replica gave the job back (shutdown, rebalance); it runs again. */
     enum Outcome {
-        SUCCEEDED, FAILED, CANCELLED, REQUEUED
+        SUCCEEDED,
+        FAILED,
+        CANCELLED,
+        REQUEUED
     }
 
     /** @param statusWritten whether the final status snapshot reached the broker (the offset commit waits for it) */
@@ -58,8 +61,16 @@ final class JobRun implements TrainListener {
     private JobInfo info; // this attempt's authoritative snapshot; guarded by this
     private long lastProgressWriteNanos;
 
-    JobRun(TrainJobRecord record, TrainSpec spec, TopicPartition partition, long offset, TrainerSettings settings,
-            JobStatusView view, TrainerRecords records, ProgressBus bus, BooleanSupplier workerClosing) {
+    JobRun(
+            TrainJobRecord record,
+            TrainSpec spec,
+            TopicPartition partition,
+            long offset,
+            TrainerSettings settings,
+            JobStatusView view,
+            TrainerRecords records,
+            ProgressBus bus,
+            BooleanSupplier workerClosing) {
         this.jobId = record.getJobId();
         this.record = record;
         this.spec = spec;
@@ -75,13 +86,18 @@ final class JobRun implements TrainListener {
     /** On the worker's poll thread: the RUNNING snapshot, then the training on {@code executor}. */
     void start(Executor executor) {
         JobInfo known = view.get(jobId);
-        JobInfo.Builder b = known != null ? known.toBuilder()
-                : JobInfo.newBuilder().setJobId(jobId).setSpec(record.getSpec())
+        JobInfo.Builder b = known != null
+                ? known.toBuilder()
+                : JobInfo.newBuilder()
+                        .setJobId(jobId)
+                        .setSpec(record.getSpec())
                         .setSubmittedAtMs(record.getSubmittedAtMs());
         int attempt = b.getAttempts() + 1;
         JobInfo running = b.setState(JobState.JOB_STATE_RUNNING)
-                .setReason(attempt > 1 ? "attempt " + attempt + ": resuming from the last checkpoint in "
-                        + spec.out() : "")
+                .setReason(
+                        attempt > 1
+                                ? "attempt " + attempt + ": resuming from the last checkpoint in " + spec.out()
+                                : "")
                 .setReplica(settings.replicaId())
                 .setAttempts(attempt)
                 .clearProgress()
@@ -95,8 +111,9 @@ final class JobRun implements TrainListener {
         } catch (KafkaWriteException e) {
             LOG.warnf("job %s: RUNNING not recorded (%s); training anyway", jobId, e.getMessage());
         }
-        LOG.infof("job %s: attempt %d on %s (%s-%d@%d)", jobId, attempt, settings.replicaId(), partition.topic(),
-                partition.partition(), offset);
+        LOG.infof(
+                "job %s: attempt %d on %s (%s-%d@%d)",
+                jobId, attempt, settings.replicaId(), partition.topic(), partition.partition(), offset);
         executor.execute(this::train);
     }
 
@@ -138,7 +155,10 @@ final class JobRun implements TrainListener {
         };
         JobInfo last;
         synchronized (this) {
-            info = info.toBuilder().setState(state).setReason(reason).setUpdatedAtMs(System.currentTimeMillis())
+            info = info.toBuilder()
+                    .setState(state)
+                    .setReason(reason)
+                    .setUpdatedAtMs(System.currentTimeMillis())
                     .build();
             last = info;
         }
@@ -220,29 +240,41 @@ final class JobRun implements TrainListener {
 
     @Override
     public void onStart(int firstStep, int totalSteps) {
-        progress(StepProgress.newBuilder().setStep(firstStep).setTotalSteps(totalSteps).build(), true);
+        progress(
+                StepProgress.newBuilder()
+                        .setStep(firstStep)
+                        .setTotalSteps(totalSteps)
+                        .build(),
+                true);
     }
 
     @Override
     public void onStep(StepStats s) {
-        progress(StepProgress.newBuilder()
-                .setStep(s.step())
-                .setTotalSteps(s.totalSteps())
-                .setLoss(s.loss())
-                .setLr(s.lr())
-                .setTokensPerSecond(s.tokensPerSecond())
-                .setEtaSeconds(s.etaSeconds())
-                .setTokensSeen(s.tokensSeen())
-                .build(), false);
+        progress(
+                StepProgress.newBuilder()
+                        .setStep(s.step())
+                        .setTotalSteps(s.totalSteps())
+                        .setLoss(s.loss())
+                        .setLr(s.lr())
+                        .setTokensPerSecond(s.tokensPerSecond())
+                        .setEtaSeconds(s.etaSeconds())
+                        .setTokensSeen(s.tokensSeen())
+                        .build(),
+                false);
     }
 
     private void progress(StepProgress p, boolean force) {
         bus.publish(jobId, p);
         JobInfo snapshot = null;
         synchronized (this) {
-            info = info.toBuilder().setProgress(p).setUpdatedAtMs(System.currentTimeMillis()).build();
+            info = info.toBuilder()
+                    .setProgress(p)
+                    .setUpdatedAtMs(System.currentTimeMillis())
+                    .build();
             long now = System.nanoTime();
-            if (force || now - lastProgressWriteNanos >= settings.progressInterval().toNanos()) {
+            if (force
+                    || now - lastProgressWriteNanos
+                            >= settings.progressInterval().toNanos()) {
                 lastProgressWriteNanos = now;
                 snapshot = info;
             }
@@ -263,15 +295,18 @@ final class JobRun implements TrainListener {
         try {
             records.publishCheckpoint(event);
         } catch (KafkaWriteException e) {
-            throw new IllegalStateException("checkpoint " + cp.dir() + " is on disk but could not be announced: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "checkpoint " + cp.dir() + " is on disk but could not be announced: " + e.getMessage(), e);
         }
-        LOG.infof("job %s: checkpoint %s (step %d%s) published", jobId, event.getUri(), cp.step(),
-                cp.last() ? ", last" : "");
+        LOG.infof(
+                "job %s: checkpoint %s (step %d%s) published",
+                jobId, event.getUri(), cp.step(), cp.last() ? ", last" : "");
         JobInfo snapshot;
         synchronized (this) {
-            info = info.toBuilder().addCheckpoints(CheckpointEvents.ref(event))
-                    .setUpdatedAtMs(System.currentTimeMillis()).build();
+            info = info.toBuilder()
+                    .addCheckpoints(CheckpointEvents.ref(event))
+                    .setUpdatedAtMs(System.currentTimeMillis())
+                    .build();
             snapshot = info;
         }
         try {

@@ -110,7 +110,9 @@ public final class JobSpecs {
             throw new TrainException(Kind.FAILED_PRECONDITION, "base", "no such directory: " + base);
         }
         if (!Files.isRegularFile(base.resolve(HfCheckpoint.CONFIG))) {
-            throw new TrainException(Kind.FAILED_PRECONDITION, "base",
+            throw new TrainException(
+                    Kind.FAILED_PRECONDITION,
+                    "base",
                     base + " has no " + HfCheckpoint.CONFIG + "; expected an HF model directory");
         }
         try {
@@ -127,9 +129,12 @@ public final class JobSpecs {
             case METHOD_FULL -> TrainSpec.Method.FULL;
             case METHOD_NONE -> TrainSpec.Method.NONE;
             case METHOD_UNSPECIFIED -> null; // validate(): "method: is required"
-            case UNRECOGNIZED -> throw new TrainException(Kind.INVALID_ARGUMENT, "method",
-                    "unknown method " + s.getMethodValue() + "; expected METHOD_POSE, METHOD_RANDPOS, METHOD_FULL"
-                            + " or METHOD_NONE");
+            case UNRECOGNIZED ->
+                throw new TrainException(
+                        Kind.INVALID_ARGUMENT,
+                        "method",
+                        "unknown method " + s.getMethodValue() + "; expected METHOD_POSE, METHOD_RANDPOS, METHOD_FULL"
+                                + " or METHOD_NONE");
         };
     }
 
@@ -150,15 +155,16 @@ public final class JobSpecs {
             if (value.regionMatches(true, 0, "file:", 0, 5)) {
                 p = Path.of(new URI(value));
             } else if (value.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*")) {
-                throw new TrainException(Kind.INVALID_ARGUMENT, field,
-                        "only local paths and file:// URIs are supported, got " + value);
+                throw new TrainException(
+                        Kind.INVALID_ARGUMENT, field, "only local paths and file:// URIs are supported, got " + value);
             } else {
                 p = Path.of(value);
             }
             return root.resolve(p).toAbsolutePath().normalize();
-        } catch (URISyntaxException | IllegalArgumentException e) { // InvalidPathException, FileSystemNotFound, bad URIs
-            throw new TrainException(Kind.INVALID_ARGUMENT, field, "not a path or file:// URI: " + value
-                    + " (" + e.getMessage() + ")");
+        } catch (URISyntaxException
+                | IllegalArgumentException e) { // InvalidPathException, FileSystemNotFound, bad URIs
+            throw new TrainException(
+                    Kind.INVALID_ARGUMENT, field, "not a path or file:// URI: " + value + " (" + e.getMessage() + ")");
         }
     }
 }

@@ -21,13 +21,11 @@ public final class JobStates {
 
     /** {@code job-20261129-071500-1a2b3c4d}: sortable by submit time, unique across replicas. */
     public static String newJobId() {
-        return "job-" + ID_TIME.format(java.time.Instant.now()) + "-"
-                + String.format("%08x", RANDOM.nextInt());
+        return "job-" + ID_TIME.format(java.time.Instant.now()) + "-" + String.format("%08x", RANDOM.nextInt());
     }
 
     public static boolean terminal(JobState s) {
-        return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED
-                || s == JobState.JOB_STATE_CANCELLED;
+        return s == JobState.JOB_STATE_SUCCEEDED || s == JobState.JOB_STATE_FAILED || s == JobState.JOB_STATE_CANCELLED;
     }
 
     /**
@@ -64,9 +62,12 @@ public final class JobStates {
         b.setAttempts(Math.max(known.getAttempts(), incoming.getAttempts()));
         b.setUpdatedAtMs(Math.max(known.getUpdatedAtMs(), incoming.getUpdatedAtMs()));
         // progress: a snapshot from an older attempt, or behind what is known of the same attempt, does not win
-        if (!incoming.hasProgress() || incoming.getAttempts() < known.getAttempts()
-                || (incoming.getAttempts() == known.getAttempts() && known.hasProgress()
-                        && known.getProgress().getStep() > incoming.getProgress().getStep())) {
+        if (!incoming.hasProgress()
+                || incoming.getAttempts() < known.getAttempts()
+                || (incoming.getAttempts() == known.getAttempts()
+                        && known.hasProgress()
+                        && known.getProgress().getStep()
+                                > incoming.getProgress().getStep())) {
             if (known.hasProgress()) {
                 b.setProgress(known.getProgress());
             } else {
@@ -76,8 +77,10 @@ public final class JobStates {
         Map<String, CheckpointRef> checkpoints = new LinkedHashMap<>();
         known.getCheckpointsList().forEach(c -> checkpoints.put(c.getCheckpointId(), c));
         incoming.getCheckpointsList().forEach(c -> checkpoints.put(c.getCheckpointId(), c));
-        b.clearCheckpoints().addAllCheckpoints(checkpoints.values().stream()
-                .sorted(Comparator.comparingInt(CheckpointRef::getStep)).toList());
+        b.clearCheckpoints()
+                .addAllCheckpoints(checkpoints.values().stream()
+                        .sorted(Comparator.comparingInt(CheckpointRef::getStep))
+                        .toList());
         return b.build();
     }
 }

@@ -206,15 +206,19 @@ public final class JobStatusView implements AutoCloseable {
                 apply(job);
             }
         } catch (InvalidProtocolBufferException e) {
-            LOG.warnf("unreadable status record %s at %s-%d@%d: %s", r.key(), r.topic(), r.partition(), r.offset(),
-                    e.getMessage());
+            LOG.warnf(
+                    "unreadable status record %s at %s-%d@%d: %s",
+                    r.key(), r.topic(), r.partition(), r.offset(), e.getMessage());
         }
     }
 
     private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
         List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
-        return infos == null ? List.of()
-                : infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        return infos == null
+                ? List.of()
+                : infos.stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition()))
+                        .toList();
     }
 
     private static boolean reached(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> end) {

@@ -3,12 +3,12 @@ package ai.posemesh.service.trainer.jobs;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobState;
 import ai.posemesh.proto.trainer.v1.TrainJobRecord;
-import ai.posemesh.train.TrainException;
-import ai.posemesh.train.TrainSpec;
 import ai.posemesh.service.trainer.TrainerSettings;
 import ai.posemesh.service.trainer.kafka.KafkaClients;
 import ai.posemesh.service.trainer.kafka.TrainerRecords;
 import ai.posemesh.service.trainer.kafka.TrainerRecords.KafkaWriteException;
+import ai.posemesh.train.TrainException;
+import ai.posemesh.train.TrainSpec;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
 import java.util.Collection;
@@ -121,8 +121,11 @@ public final class JobWorker implements AutoCloseable {
     }
 
     private void consumeUntilClosed() {
-        try (KafkaConsumer<String, byte[]> c = KafkaClients.jobConsumer(settings.kafka(), settings.groupId(),
-                "posemesh-trainer-jobs-" + settings.replicaId(), settings.maxPollInterval())) {
+        try (KafkaConsumer<String, byte[]> c = KafkaClients.jobConsumer(
+                settings.kafka(),
+                settings.groupId(),
+                "posemesh-trainer-jobs-" + settings.replicaId(),
+                settings.maxPollInterval())) {
             consumer = c;
             c.subscribe(List.of(settings.jobsTopic()), new Rebalance(c));
             try {
@@ -170,7 +173,8 @@ public final class JobWorker implements AutoCloseable {
         }
         try {
             if (!view.sync(Duration.ofSeconds(10))) {
-                LOG.warnf("job %s: status topic not read to its end within 10 s; judging from what is known",
+                LOG.warnf(
+                        "job %s: status topic not read to its end within 10 s; judging from what is known",
                         job.getJobId());
             }
         } catch (InterruptedException e) {
@@ -184,16 +188,20 @@ public final class JobWorker implements AutoCloseable {
             return;
         }
         if (known != null && known.getCancelRequested()) {
-            endWithoutRunning(job, known, JobState.JOB_STATE_CANCELLED,
-                    known.getReason().isEmpty() ? "cancelled while queued" : known.getReason(), tp, r.offset());
+            endWithoutRunning(
+                    job,
+                    known,
+                    JobState.JOB_STATE_CANCELLED,
+                    known.getReason().isEmpty() ? "cancelled while queued" : known.getReason(),
+                    tp,
+                    r.offset());
             return;
         }
         TrainSpec spec;
         try {
             spec = JobSpecs.toTrainSpec(job.getSpec());
         } catch (TrainException e) {
-            endWithoutRunning(job, known, JobState.JOB_STATE_FAILED, e.kind() + ": " + e.getMessage(), tp,
-                    r.offset());
+            endWithoutRunning(job, known, JobState.JOB_STATE_FAILED, e.kind() + ": " + e.getMessage(), tp, r.offset());
             return;
         }
         JobRun run = new JobRun(job, spec, tp, r.offset(), settings, view, records, bus, () -> !running);
@@ -203,13 +211,18 @@ public final class JobWorker implements AutoCloseable {
         run.start(trainingThread);
     }
 
-    private void endWithoutRunning(TrainJobRecord job, JobInfo known, JobState state, String reason,
-            TopicPartition tp, long offset) {
-        JobInfo.Builder b = known != null ? known.toBuilder()
-                : JobInfo.newBuilder().setJobId(job.getJobId()).setSpec(job.getSpec())
+    private void endWithoutRunning(
+            TrainJobRecord job, JobInfo known, JobState state, String reason, TopicPartition tp, long offset) {
+        JobInfo.Builder b = known != null
+                ? known.toBuilder()
+                : JobInfo.newBuilder()
+                        .setJobId(job.getJobId())
+                        .setSpec(job.getSpec())
                         .setSubmittedAtMs(job.getSubmittedAtMs());
         try {
-            records.writeStatus(b.setState(state).setReason(reason).setUpdatedAtMs(System.currentTimeMillis())
+            records.writeStatus(b.setState(state)
+                    .setReason(reason)
+                    .setUpdatedAtMs(System.currentTimeMillis())
                     .build());
             LOG.infof("job %s: %s without running (%s)", job.getJobId(), state, reason);
             commit(tp, offset);
@@ -264,8 +277,10 @@ public final class JobWorker implements AutoCloseable {
             } catch (WakeupException e) {
                 // close() woke the consumer; the commit still matters: try once more
             } catch (KafkaException e) {
-                LOG.warnf("commit of %s@%d failed: %s; the record may be read again (its job is skipped once its"
-                        + " status says it ended)", tp, offset, e.toString());
+                LOG.warnf(
+                        "commit of %s@%d failed: %s; the record may be read again (its job is skipped once its"
+                                + " status says it ended)",
+                        tp, offset, e.toString());
                 return;
             }
         }

@@ -5,11 +5,11 @@ import ai.posemesh.proto.trainer.v1.JobSpec;
 import ai.posemesh.proto.trainer.v1.JobState;
 import ai.posemesh.proto.trainer.v1.SubmitJobResponse;
 import ai.posemesh.proto.trainer.v1.TrainJobRecord;
-import ai.posemesh.train.TrainException;
-import ai.posemesh.train.TrainSpec;
 import ai.posemesh.service.trainer.TrainerSettings;
 import ai.posemesh.service.trainer.kafka.TrainerRecords;
 import ai.posemesh.service.trainer.kafka.TrainerRecords.KafkaWriteException;
+import ai.posemesh.train.TrainException;
+import ai.posemesh.train.TrainSpec;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
@@ -75,9 +75,11 @@ public final class TrainerJobs {
                     .setSubmittedBy(settings.replicaId())
                     .build());
         } catch (KafkaWriteException e) {
-            JobInfo failed = queued.toBuilder().setState(JobState.JOB_STATE_FAILED)
+            JobInfo failed = queued.toBuilder()
+                    .setState(JobState.JOB_STATE_FAILED)
                     .setReason("could not be queued: " + e.getMessage())
-                    .setUpdatedAtMs(System.currentTimeMillis()).build();
+                    .setUpdatedAtMs(System.currentTimeMillis())
+                    .build();
             try {
                 records.writeStatus(failed);
             } catch (KafkaWriteException ignored) {
@@ -105,8 +107,8 @@ public final class TrainerJobs {
             return known;
         }
         String why = reason == null || reason.isBlank() ? "cancelled on request" : "cancelled: " + reason;
-        JobInfo.Builder b = known.toBuilder().setCancelRequested(true).setReason(why)
-                .setUpdatedAtMs(System.currentTimeMillis());
+        JobInfo.Builder b =
+                known.toBuilder().setCancelRequested(true).setReason(why).setUpdatedAtMs(System.currentTimeMillis());
         if (known.getState() == JobState.JOB_STATE_QUEUED && known.getAttempts() == 0) {
             b.setState(JobState.JOB_STATE_CANCELLED); // its record is skipped when a replica reads it
         }
@@ -124,7 +126,8 @@ public final class TrainerJobs {
     public List<JobInfo> list(Collection<JobState> states, int limit) {
         Stream<JobInfo> s = view.all().stream()
                 .filter(j -> states.isEmpty() || states.contains(j.getState()))
-                .sorted(Comparator.comparingLong(JobInfo::getSubmittedAtMs).reversed()
+                .sorted(Comparator.comparingLong(JobInfo::getSubmittedAtMs)
+                        .reversed()
                         .thenComparing(JobInfo::getJobId, Comparator.reverseOrder()));
         return (limit > 0 ? s.limit(limit) : s).toList();
     }

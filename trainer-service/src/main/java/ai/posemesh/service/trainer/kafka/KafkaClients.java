@@ -48,8 +48,8 @@ public final class KafkaClients {
      * cooperative-sticky assignment (a rebalance moves only the partitions that must move, so a replica that trains
      * usually keeps the partition of its job).
      */
-    public static KafkaConsumer<String, byte[]> jobConsumer(Map<String, Object> base, String groupId,
-            String clientId, Duration maxPollInterval) {
+    public static KafkaConsumer<String, byte[]> jobConsumer(
+            Map<String, Object> base, String groupId, String clientId, Duration maxPollInterval) {
         Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 45_000);
         putAll(p, base);
@@ -57,7 +57,8 @@ public final class KafkaClients {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, maxPollInterval.toMillis()));
+        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int)
+                Math.min(Integer.MAX_VALUE, maxPollInterval.toMillis()));
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -91,8 +92,10 @@ public final class KafkaClients {
     /** The operator's properties, minus what belongs to one client kind only. */
     private static void putAll(Map<String, Object> into, Map<String, Object> base) {
         base.forEach((k, v) -> {
-            if (!k.equals(ConsumerConfig.GROUP_ID_CONFIG) && !k.startsWith("devservices")
-                    && !k.startsWith("snappy") && !k.startsWith("health")) {
+            if (!k.equals(ConsumerConfig.GROUP_ID_CONFIG)
+                    && !k.startsWith("devservices")
+                    && !k.startsWith("snappy")
+                    && !k.startsWith("health")) {
                 into.put(k, v);
             }
         });

@@ -21,8 +21,8 @@ public final class Topics {
 
     private Topics() {}
 
-    public static void ensure(Admin admin, TrainerSettings s) throws InterruptedException, ExecutionException,
-            java.util.concurrent.TimeoutException {
+    public static void ensure(Admin admin, TrainerSettings s)
+            throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
         Optional<Short> rf = s.replicationFactor() > 0 ? Optional.of(s.replicationFactor()) : Optional.empty();
         List<NewTopic> wanted = new ArrayList<>();
         // Job records: a queued job must not expire while it waits behind long jobs.
@@ -33,7 +33,8 @@ public final class Topics {
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         wanted.add(new NewTopic(s.checkpointsTopic(), Optional.of(s.checkpointPartitions()), rf));
         Set<String> existing = admin.listTopics().names().get(20, TimeUnit.SECONDS);
-        List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+        List<NewTopic> missing =
+                wanted.stream().filter(t -> !existing.contains(t.name())).toList();
         if (missing.isEmpty()) {
             return;
         }

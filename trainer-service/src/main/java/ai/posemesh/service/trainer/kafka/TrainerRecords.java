@@ -28,8 +28,8 @@ public final class TrainerRecords implements AutoCloseable {
     private final String statusTopic;
     private final String checkpointsTopic;
 
-    public TrainerRecords(Producer<String, byte[]> producer, String jobsTopic, String statusTopic,
-            String checkpointsTopic) {
+    public TrainerRecords(
+            Producer<String, byte[]> producer, String jobsTopic, String statusTopic, String checkpointsTopic) {
         this.producer = producer;
         this.jobsTopic = jobsTopic;
         this.statusTopic = statusTopic;
@@ -61,17 +61,19 @@ public final class TrainerRecords implements AutoCloseable {
 
     /** Publishes CheckpointPublished (key = checkpoint id) and waits for the broker. */
     public RecordMetadata publishCheckpoint(CheckpointPublished event) throws KafkaWriteException {
-        return sendAndWait(new ProducerRecord<>(checkpointsTopic, event.getCheckpointId(), event.toByteArray()),
+        return sendAndWait(
+                new ProducerRecord<>(checkpointsTopic, event.getCheckpointId(), event.toByteArray()),
                 "CheckpointPublished " + event.getCheckpointId());
     }
 
     private ProducerRecord<String, byte[]> statusRecord(JobInfo job) {
-        return new ProducerRecord<>(statusTopic, job.getJobId(),
+        return new ProducerRecord<>(
+                statusTopic,
+                job.getJobId(),
                 JobStatusRecord.newBuilder().setJob(job).build().toByteArray());
     }
 
-    private RecordMetadata sendAndWait(ProducerRecord<String, byte[]> record, String what)
-            throws KafkaWriteException {
+    private RecordMetadata sendAndWait(ProducerRecord<String, byte[]> record, String what) throws KafkaWriteException {
         try {
             Future<RecordMetadata> f = producer.send(record);
             return f.get(SEND_TIMEOUT_S, TimeUnit.SECONDS);

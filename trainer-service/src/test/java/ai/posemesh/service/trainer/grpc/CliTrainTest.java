@@ -63,14 +63,36 @@ class CliTrainTest {
     }
 
     private static String[] train(String... flags) {
-        return Stream.concat(Stream.of("train", "--endpoint", endpoint()), Stream.of(flags)).toArray(String[]::new);
+        return Stream.concat(Stream.of("train", "--endpoint", endpoint()), Stream.of(flags))
+                .toArray(String[]::new);
     }
 
     /** A tiny PoSE job: Lc 32, Lt 128, batch 2. */
     private static String[] tinyJob(String... more) {
-        return train(Stream.concat(Stream.of("--base", BASE, "--method", "pose", "--train-len", "32",
-                "--target-len", "128", "--batch", "2", "--micro-batch", "1", "--lr", "1e-3", "--warmup", "0",
-                "--held-out", "0", "--data", CORPUS), Stream.of(more)).toArray(String[]::new));
+        return train(Stream.concat(
+                        Stream.of(
+                                "--base",
+                                BASE,
+                                "--method",
+                                "pose",
+                                "--train-len",
+                                "32",
+                                "--target-len",
+                                "128",
+                                "--batch",
+                                "2",
+                                "--micro-batch",
+                                "1",
+                                "--lr",
+                                "1e-3",
+                                "--warmup",
+                                "0",
+                                "--held-out",
+                                "0",
+                                "--data",
+                                CORPUS),
+                        Stream.of(more))
+                .toArray(String[]::new));
     }
 
     private static Run pose(String... args) {
@@ -95,13 +117,15 @@ class CliTrainTest {
         assertEquals(0, r.code(), r.out() + r.err());
 
         String jobId = jobId(r.out());
-        assertTrue(r.out().contains("submitted to " + endpoint() + " (out: " + out + ")"),
+        assertTrue(
+                r.out().contains("submitted to " + endpoint() + " (out: " + out + ")"),
                 "a relative --out is sent resolved against the client's directory: " + r.out());
         assertTrue(r.err().contains("] step 3/3  loss "), "the progress bar: " + r.err());
         for (int step : new int[] {2, 3}) {
             Path dir = out.resolve(String.format("checkpoint-%06d", step));
-            assertTrue(r.err().contains("checkpoint " + dir + " (step " + step + ", loss "), "checkpoint " + step
-                    + " is shown: " + r.err());
+            assertTrue(
+                    r.err().contains("checkpoint " + dir + " (step " + step + ", loss "),
+                    "checkpoint " + step + " is shown: " + r.err());
             assertTrue(Files.isRegularFile(dir.resolve("config.json")), "an HF directory: " + dir);
         }
         assertTrue(r.out().contains("done: " + out.resolve("checkpoint-000003") + " (step 3, train loss "), r.out());
@@ -109,8 +133,12 @@ class CliTrainTest {
 
         // what reached the service: the flags given; the rest took the service's defaults
         JobInfo job = trainer.listJobs(ListJobsRequest.getDefaultInstance()).getJobsList().stream()
-                .filter(j -> j.getJobId().equals(jobId)).findFirst().orElseThrow();
-        assertEquals(Path.of(BASE).toAbsolutePath().normalize().toString(), job.getSpec().getBase());
+                .filter(j -> j.getJobId().equals(jobId))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                Path.of(BASE).toAbsolutePath().normalize().toString(),
+                job.getSpec().getBase());
         assertEquals(out.toString(), job.getSpec().getOut());
         assertEquals(3, job.getSpec().getSteps());
         assertEquals(42, job.getSpec().getSeed(), "--seed not given: the service's default");
@@ -126,18 +154,33 @@ class CliTrainTest {
     @Test
     void aBadJobIsRejectedNamingTheField() throws Exception {
         TestSupport.awaitReady(Duration.ofSeconds(60));
-        Run r = pose(train("--base", BASE, "--method", "pose", "--train-len", "32", "--target-len", "16",
-                "--data", CORPUS, "--steps", "1"));
+        Run r = pose(train(
+                "--base",
+                BASE,
+                "--method",
+                "pose",
+                "--train-len",
+                "32",
+                "--target-len",
+                "16",
+                "--data",
+                CORPUS,
+                "--steps",
+                "1"));
         assertEquals(2, r.code(), r.out() + r.err());
-        assertEquals("pose train: error: INVALID_ARGUMENT: target_len: Lt (16) must be >= Lc (32)",
+        assertEquals(
+                "pose train: error: INVALID_ARGUMENT: target_len: Lt (16) must be >= Lc (32)",
                 r.err().strip());
         assertFalse(r.out().contains("submitted"), r.out());
 
-        Run missing = pose(train("--base", "target/no-such-model", "--method", "pose", "--train-len", "32",
-                "--data", CORPUS));
+        Run missing = pose(
+                train("--base", "target/no-such-model", "--method", "pose", "--train-len", "32", "--data", CORPUS));
         assertEquals(2, missing.code(), missing.err());
-        assertTrue(missing.err().startsWith("pose train: error: FAILED_PRECONDITION: base: no such directory: "
-                + Path.of("target/no-such-model").toAbsolutePath()), missing.err());
+        assertTrue(
+                missing.err()
+                        .startsWith("pose train: error: FAILED_PRECONDITION: base: no such directory: "
+                                + Path.of("target/no-such-model").toAbsolutePath()),
+                missing.err());
 
         Run unknown = pose(train("--job", "no-such-job"));
         assertEquals(2, unknown.code(), unknown.err());
@@ -147,8 +190,19 @@ class CliTrainTest {
     @Test
     void aJobThatFailsOnTheServiceExitsOneWithItsReason() throws Exception {
         TestSupport.awaitReady(Duration.ofSeconds(60));
-        Run r = pose(train("--base", BASE, "--method", "pose", "--train-len", "32", "--target-len", "64",
-                "--steps", "1", "--data", "target/test-data/no-such-corpus.jsonl"));
+        Run r = pose(train(
+                "--base",
+                BASE,
+                "--method",
+                "pose",
+                "--train-len",
+                "32",
+                "--target-len",
+                "64",
+                "--steps",
+                "1",
+                "--data",
+                "target/test-data/no-such-corpus.jsonl"));
         assertEquals(1, r.code(), r.out() + r.err());
         String jobId = jobId(r.out());
         List<String> lines = r.err().lines().toList();
@@ -164,19 +218,25 @@ class CliTrainTest {
         StringWriter err = new StringWriter();
         ExecutorService cli = Executors.newSingleThreadExecutor();
         try {
-            Future<Integer> code = cli.submit(() -> PoseCommand.run(new PrintWriter(out, true),
-                    new PrintWriter(err, true), tinyJob("--steps", "100000", "--checkpoint-every", "0")));
+            Future<Integer> code = cli.submit(() -> PoseCommand.run(
+                    new PrintWriter(out, true),
+                    new PrintWriter(err, true),
+                    tinyJob("--steps", "100000", "--checkpoint-every", "0")));
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
             while (!err.toString().contains("] step ") && !code.isDone() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertFalse(code.isDone(), "still following: " + out + err);
             String jobId = jobId(out.toString());
-            trainer.cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).setReason("cli test").build());
+            trainer.cancelJob(CancelJobRequest.newBuilder()
+                    .setJobId(jobId)
+                    .setReason("cli test")
+                    .build());
             assertEquals(1, code.get(3, TimeUnit.MINUTES), out + "\n" + err);
             List<String> lines = err.toString().lines().toList();
             String last = lines.get(lines.size() - 1);
-            assertTrue(last.startsWith("pose train: error: job " + jobId + " CANCELLED: ") && last.contains("cli test"),
+            assertTrue(
+                    last.startsWith("pose train: error: job " + jobId + " CANCELLED: ") && last.contains("cli test"),
                     err.toString());
         } finally {
             cli.shutdownNow();

@@ -54,14 +54,19 @@ class SubmitJobValidationTest {
     }
 
     private StatusRuntimeException submit(UnaryOperator<JobSpec.Builder> edit) {
-        return assertThrows(StatusRuntimeException.class,
-                () -> trainer.submitJob(SubmitJobRequest.newBuilder().setSpec(edit.apply(good())).build()));
+        return assertThrows(
+                StatusRuntimeException.class,
+                () -> trainer.submitJob(SubmitJobRequest.newBuilder()
+                        .setSpec(edit.apply(good()))
+                        .build()));
     }
 
     /** The code, "field: reason" as the description, ErrorInfo.metadata.field and BadRequest's spec.field. */
     private static void assertNames(StatusRuntimeException e, Status.Code code, String field) throws Exception {
         assertEquals(code, e.getStatus().getCode(), e.toString());
-        assertTrue(e.getStatus().getDescription().startsWith(field + ": "), e.getStatus().getDescription());
+        assertTrue(
+                e.getStatus().getDescription().startsWith(field + ": "),
+                e.getStatus().getDescription());
         com.google.rpc.Status details = StatusProto.fromThrowable(e);
         assertTrue(details != null, "no google.rpc.Status details");
         boolean info = false;
@@ -71,7 +76,9 @@ class SubmitJobValidationTest {
                 assertEquals(field, any.unpack(ErrorInfo.class).getMetadataOrThrow("field"));
                 info = true;
             } else if (any.is(BadRequest.class)) {
-                assertEquals("spec." + field, any.unpack(BadRequest.class).getFieldViolations(0).getField());
+                assertEquals(
+                        "spec." + field,
+                        any.unpack(BadRequest.class).getFieldViolations(0).getField());
                 badRequest = true;
             }
         }
@@ -100,20 +107,29 @@ class SubmitJobValidationTest {
         Path empty = Files.createDirectories(Path.of("target/test-models/empty").toAbsolutePath());
         assertNames(submit(b -> b.setBase(empty.toString())), Status.Code.FAILED_PRECONDITION, "base");
         assertNames(submit(b -> b.setBase(empty.toUri().toString())), Status.Code.FAILED_PRECONDITION, "base");
-        Path broken = Files.createDirectories(Path.of("target/test-models/broken").toAbsolutePath());
+        Path broken =
+                Files.createDirectories(Path.of("target/test-models/broken").toAbsolutePath());
         Files.writeString(broken.resolve("config.json"), "{\"hidden_size\": \"wide\"}");
         StatusRuntimeException e = submit(b -> b.setBase(broken.toString()));
         assertNames(e, Status.Code.FAILED_PRECONDITION, "base");
-        assertTrue(e.getStatus().getDescription().contains("config.json"), e.getStatus().getDescription());
+        assertTrue(
+                e.getStatus().getDescription().contains("config.json"),
+                e.getStatus().getDescription());
     }
 
     @Test
     void unknownJobsAreNotFound() {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> trainer.watchJob(WatchJobRequest.newBuilder().setJobId("job-nope").build()).hasNext());
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> trainer.watchJob(WatchJobRequest.newBuilder()
+                                .setJobId("job-nope")
+                                .build())
+                        .hasNext());
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
-        e = assertThrows(StatusRuntimeException.class,
-                () -> trainer.cancelJob(CancelJobRequest.newBuilder().setJobId("job-nope").build()));
+        e = assertThrows(
+                StatusRuntimeException.class,
+                () -> trainer.cancelJob(
+                        CancelJobRequest.newBuilder().setJobId("job-nope").build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
     }
 }

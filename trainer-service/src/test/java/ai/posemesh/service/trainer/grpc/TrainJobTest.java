@@ -89,7 +89,8 @@ class TrainJobTest {
     @Test
     void checkpointsArePublishedWithTheManifestSha() throws Exception {
         ai.posemesh.service.trainer.TestSupport.awaitReady(Duration.ofSeconds(60));
-        SubmitJobResponse submitted = trainer.submitJob(SubmitJobRequest.newBuilder().setSpec(spec()).build());
+        SubmitJobResponse submitted =
+                trainer.submitJob(SubmitJobRequest.newBuilder().setSpec(spec()).build());
         String jobId = submitted.getJobId();
         Path out = Path.of(submitted.getSpec().getOut());
         assertTrue(out.isAbsolute(), out.toString());
@@ -97,21 +98,30 @@ class TrainJobTest {
 
         List<JobUpdate> updates = watch(jobId);
         JobUpdate end = terminal(updates);
-        assertEquals(JobState.JOB_STATE_SUCCEEDED, end.getState().getState(), end.getState().getReason());
-        assertTrue(updates.stream().anyMatch(u -> u.hasProgress() && u.getProgress().getStep() == 3),
+        assertEquals(
+                JobState.JOB_STATE_SUCCEEDED,
+                end.getState().getState(),
+                end.getState().getReason());
+        assertTrue(
+                updates.stream()
+                        .anyMatch(u -> u.hasProgress() && u.getProgress().getStep() == 3),
                 "progress of every step on the replica that trains: " + updates);
-        List<Integer> streamed = updates.stream().filter(JobUpdate::hasCheckpoint)
-                .map(u -> u.getCheckpoint().getStep()).toList();
+        List<Integer> streamed = updates.stream()
+                .filter(JobUpdate::hasCheckpoint)
+                .map(u -> u.getCheckpoint().getStep())
+                .toList();
         assertEquals(List.of(2, 3), streamed);
 
         List<CheckpointPublished> events = TestEvents.checkpoints("posemesh.checkpoints.v1", jobId, 2);
-        assertEquals(List.of(2, 3), events.stream().map(CheckpointPublished::getStep).toList());
+        assertEquals(
+                List.of(2, 3), events.stream().map(CheckpointPublished::getStep).toList());
         for (CheckpointPublished e : events) {
             Path dir = Path.of(URI.create(e.getUri()));
             assertTrue(dir.isAbsolute() && e.getUri().startsWith("file:///"), e.getUri());
             assertEquals(out.resolve(String.format("checkpoint-%06d", e.getStep())), dir);
             assertTrue(Files.isRegularFile(dir.resolve("config.json")), "an HF directory: " + dir);
-            assertEquals(TestEvents.sha256(dir.resolve("manifest.json")), e.getManifestSha256(), "sha256 of manifest.json");
+            assertEquals(
+                    TestEvents.sha256(dir.resolve("manifest.json")), e.getManifestSha256(), "sha256 of manifest.json");
             assertEquals(jobId + "-checkpoint-" + String.format("%06d", e.getStep()), e.getCheckpointId());
             assertEquals(jobId, e.getJobId());
             assertEquals(e.getStep() == 3, e.getLast());
@@ -127,8 +137,15 @@ class TrainJobTest {
             assertTrue(e.getPeakMemoryBytes() > 0 && e.getWallSeconds() > 0, e.toString());
         }
 
-        JobInfo listed = trainer.listJobs(ListJobsRequest.newBuilder().addStates(JobState.JOB_STATE_SUCCEEDED)
-                .build()).getJobsList().stream().filter(j -> j.getJobId().equals(jobId)).findFirst().orElseThrow();
+        JobInfo listed = trainer
+                .listJobs(ListJobsRequest.newBuilder()
+                        .addStates(JobState.JOB_STATE_SUCCEEDED)
+                        .build())
+                .getJobsList()
+                .stream()
+                .filter(j -> j.getJobId().equals(jobId))
+                .findFirst()
+                .orElseThrow();
         assertEquals(2, listed.getCheckpointsCount());
         assertEquals(1, listed.getAttempts());
         assertEquals(events.get(1).getManifestSha256(), listed.getCheckpoints(1).getManifestSha256());
@@ -138,7 +155,9 @@ class TrainJobTest {
     void aRunningJobStopsWhenCancelled() throws Exception {
         ai.posemesh.service.trainer.TestSupport.awaitReady(Duration.ofSeconds(60));
         String jobId = trainer.submitJob(SubmitJobRequest.newBuilder()
-                .setSpec(spec().setSteps(100_000).setCheckpointEvery(0)).build()).getJobId();
+                        .setSpec(spec().setSteps(100_000).setCheckpointEvery(0))
+                        .build())
+                .getJobId();
         Iterator<JobUpdate> it = trainer.withDeadlineAfter(10, TimeUnit.MINUTES)
                 .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
         List<JobUpdate> updates = new ArrayList<>();
@@ -149,13 +168,20 @@ class TrainJobTest {
                 break;
             }
         }
-        JobInfo requested = trainer.cancelJob(CancelJobRequest.newBuilder().setJobId(jobId).setReason("test")
-                .build()).getJob();
-        assertTrue(requested.getCancelRequested(), "cancelled while running, not " + requested.getState() + " "
-                + requested.getReason());
+        JobInfo requested = trainer.cancelJob(CancelJobRequest.newBuilder()
+                        .setJobId(jobId)
+                        .setReason("test")
+                        .build())
+                .getJob();
+        assertTrue(
+                requested.getCancelRequested(),
+                "cancelled while running, not " + requested.getState() + " " + requested.getReason());
         it.forEachRemaining(updates::add);
         JobUpdate end = terminal(updates);
-        assertEquals(JobState.JOB_STATE_CANCELLED, end.getState().getState(), end.getState().getReason());
+        assertEquals(
+                JobState.JOB_STATE_CANCELLED,
+                end.getState().getState(),
+                end.getState().getReason());
         assertTrue(end.getState().getReason().contains("test"), end.getState().getReason());
         assertFalse(updates.stream().anyMatch(JobUpdate::hasCheckpoint), "a cancelled job writes no checkpoint");
     }

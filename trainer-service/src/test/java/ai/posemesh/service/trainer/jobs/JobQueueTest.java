@@ -56,20 +56,32 @@ class JobQueueTest {
     }
 
     /** One trainer replica: its producer, its status view, its worker. */
-    record Replica(TrainerSettings settings, TrainerRecords records, JobStatusView view, JobWorker worker,
-            TrainerJobs jobs) {}
+    record Replica(
+            TrainerSettings settings, TrainerRecords records, JobStatusView view, JobWorker worker, TrainerJobs jobs) {}
 
     private TrainerSettings settings(String prefix) {
-        return new TrainerSettings(Map.of("bootstrap.servers", TestKafka.bootstrapServers()), "unset",
-                prefix + ".jobs", prefix + ".status", prefix + ".checkpoints", prefix + "-group", 4, 2, 1,
-                (short) 1, true, Path.of("target/test-checkpoints/" + prefix), Path.of("target/test-data"),
-                Duration.ofMillis(200), Duration.ofMinutes(5));
+        return new TrainerSettings(
+                Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
+                "unset",
+                prefix + ".jobs",
+                prefix + ".status",
+                prefix + ".checkpoints",
+                prefix + "-group",
+                4,
+                2,
+                1,
+                (short) 1,
+                true,
+                Path.of("target/test-checkpoints/" + prefix),
+                Path.of("target/test-data"),
+                Duration.ofMillis(200),
+                Duration.ofMinutes(5));
     }
 
     private Replica replica(TrainerSettings shared, String id) {
         TrainerSettings s = shared.withReplicaId(id);
-        TrainerRecords records = new TrainerRecords(KafkaClients.producer(s.kafka(), id), s.jobsTopic(),
-                s.statusTopic(), s.checkpointsTopic());
+        TrainerRecords records = new TrainerRecords(
+                KafkaClients.producer(s.kafka(), id), s.jobsTopic(), s.statusTopic(), s.checkpointsTopic());
         JobStatusView view = new JobStatusView(s.kafka(), s.statusTopic(), id + "-status").start();
         JobWorker worker = new JobWorker(s, view, records, new ProgressBus()).start();
         open.add(records);
@@ -125,23 +137,32 @@ class JobQueueTest {
         Replica a = replica(s, "replica-a");
         Replica b = replica(s, "replica-b");
         // a stable group first: both own partitions, so no rebalance moves a job mid-run
-        await("both replicas own job partitions", Duration.ofSeconds(60), () -> !a.worker().assignment().isEmpty()
-                && !b.worker().assignment().isEmpty()
-                && a.worker().assignment().size() + b.worker().assignment().size() == s.jobPartitions());
+        await(
+                "both replicas own job partitions",
+                Duration.ofSeconds(60),
+                () -> !a.worker().assignment().isEmpty()
+                        && !b.worker().assignment().isEmpty()
+                        && a.worker().assignment().size()
+                                        + b.worker().assignment().size()
+                                == s.jobPartitions());
 
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             ids.add(a.jobs().submit(spec(0, 0).build()).getJobId());
         }
-        await("every job ended", Duration.ofMinutes(5), () -> ids.stream().allMatch(id -> {
-            JobInfo j = a.view().get(id);
-            return j != null && JobStates.terminal(j.getState());
-        }));
+        await(
+                "every job ended",
+                Duration.ofMinutes(5),
+                () -> ids.stream().allMatch(id -> {
+                    JobInfo j = a.view().get(id);
+                    return j != null && JobStates.terminal(j.getState());
+                }));
 
         Map<String, List<String>> ranOn = new HashMap<>();
         for (Replica r : List.of(a, b)) {
             for (String id : r.worker().jobsStarted()) {
-                ranOn.computeIfAbsent(id, k -> new ArrayList<>()).add(r.settings().replicaId());
+                ranOn.computeIfAbsent(id, k -> new ArrayList<>())
+                        .add(r.settings().replicaId());
             }
         }
         for (String id : ids) {
@@ -151,8 +172,9 @@ class JobQueueTest {
             assertEquals(ranOn.get(id).get(0), j.getReplica());
         }
         assertEquals(ids.size(), ranOn.size(), "no job ran that was not submitted: " + ranOn);
-        System.out.printf("jobs per replica: a=%d b=%d%n", a.worker().jobsStarted().size(),
-                b.worker().jobsStarted().size());
+        System.out.printf(
+                "jobs per replica: a=%d b=%d%n",
+                a.worker().jobsStarted().size(), b.worker().jobsStarted().size());
 
         // and they trained: steps = 0 writes the base with the target RoPE as the only checkpoint
         for (String id : ids) {
@@ -169,14 +191,16 @@ class JobQueueTest {
         TrainerSettings s = settings("t" + UUID.randomUUID().toString().substring(0, 8));
         createTopics(s);
         Replica a = replica(s, "replica-a");
-        await("replica a owns every partition", Duration.ofSeconds(60),
+        await(
+                "replica a owns every partition",
+                Duration.ofSeconds(60),
                 () -> a.worker().assignment().size() == s.jobPartitions());
         String id = a.jobs().submit(spec(1000, 100).build()).getJobId();
         await("a first checkpoint", Duration.ofMinutes(3), () -> {
             JobInfo j = a.view().get(id);
             if (j != null && JobStates.terminal(j.getState())) {
-                throw new AssertionError("the job ended before its first checkpoint: " + j.getState() + " "
-                        + j.getReason());
+                throw new AssertionError(
+                        "the job ended before its first checkpoint: " + j.getState() + " " + j.getReason());
             }
             return j != null && j.getCheckpointsCount() >= 1;
         });
@@ -189,7 +213,8 @@ class JobQueueTest {
         assertEquals("replica-b", end.getReplica());
         assertEquals(List.of(id), a.worker().jobsStarted());
         assertEquals(List.of(id), b.worker().jobsStarted());
-        List<Integer> steps = end.getCheckpointsList().stream().map(c -> c.getStep()).toList();
+        List<Integer> steps =
+                end.getCheckpointsList().stream().map(c -> c.getStep()).toList();
         assertEquals(steps.stream().distinct().sorted().toList(), steps, "each checkpoint once: " + steps);
         assertEquals(1000, steps.get(steps.size() - 1));
         assertTrue(end.getCheckpoints(steps.size() - 1).getLast());
@@ -212,15 +237,24 @@ class JobQueueTest {
         JobSpec same = earlier.getSpec(); // same settings and out: the library resumes from those checkpoints
 
         String id = "job-dead-" + UUID.randomUUID().toString().substring(0, 8);
-        a.records().writeStatus(JobInfo.newBuilder().setJobId(id).setSpec(same).setState(JobState.JOB_STATE_RUNNING)
-                .setAttempts(1).setReplica("replica-gone").setSubmittedAtMs(System.currentTimeMillis()).build());
-        a.records().queueJob(TrainJobRecord.newBuilder().setJobId(id).setSpec(same).build());
+        a.records()
+                .writeStatus(JobInfo.newBuilder()
+                        .setJobId(id)
+                        .setSpec(same)
+                        .setState(JobState.JOB_STATE_RUNNING)
+                        .setAttempts(1)
+                        .setReplica("replica-gone")
+                        .setSubmittedAtMs(System.currentTimeMillis())
+                        .build());
+        a.records()
+                .queueJob(TrainJobRecord.newBuilder().setJobId(id).setSpec(same).build());
 
         JobInfo end = awaitTerminal(a.view(), id);
         assertEquals(JobState.JOB_STATE_SUCCEEDED, end.getState(), end.getReason());
         assertEquals(2, end.getAttempts());
         List<CheckpointPublished> events = TestEvents.checkpoints(s.checkpointsTopic(), id, 2);
-        assertEquals(List.of(1, 2), events.stream().map(CheckpointPublished::getStep).toList(), events.toString());
+        assertEquals(
+                List.of(1, 2), events.stream().map(CheckpointPublished::getStep).toList(), events.toString());
         for (CheckpointPublished e : events) {
             Path dir = Path.of(java.net.URI.create(e.getUri()));
             assertEquals(TestEvents.sha256(dir.resolve("manifest.json")), e.getManifestSha256());

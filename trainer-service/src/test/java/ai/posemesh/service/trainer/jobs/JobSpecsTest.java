@@ -17,8 +17,16 @@ class JobSpecsTest {
 
     @Test
     void unsetFieldsTakeTheLibraryDefaultsAndPathsBecomeAbsolute() {
-        JobSpec in = JobSpec.newBuilder().setBase("models/llama").setMethod(Method.METHOD_POSE).setRope("yarn")
-                .setTrainLen(2048).setTargetLen(16384).setData("pg19").setSteps(0).setClip(0).build();
+        JobSpec in = JobSpec.newBuilder()
+                .setBase("models/llama")
+                .setMethod(Method.METHOD_POSE)
+                .setRope("yarn")
+                .setTrainLen(2048)
+                .setTargetLen(16384)
+                .setData("pg19")
+                .setSteps(0)
+                .setClip(0)
+                .build();
         JobSpec out = JobSpecs.resolve(in, "job-1", ROOT);
         TrainSpec d = TrainSpec.defaults(null, null, "none", 0, 0, null, null);
         assertEquals("/srv/checkpoints/models/llama", out.getBase());
@@ -39,11 +47,15 @@ class JobSpecsTest {
 
     @Test
     void fileUrisAndAbsolutePaths() {
-        JobSpec in = JobSpec.newBuilder().setBase("file:///models/a%20b/").setOut("/runs/x/../y").build();
+        JobSpec in = JobSpec.newBuilder()
+                .setBase("file:///models/a%20b/")
+                .setOut("/runs/x/../y")
+                .build();
         JobSpec out = JobSpecs.resolve(in, "job-1", ROOT);
         assertEquals("/models/a b", out.getBase());
         assertEquals("/runs/y", out.getOut());
-        TrainException e = assertThrows(TrainException.class,
+        TrainException e = assertThrows(
+                TrainException.class,
                 () -> JobSpecs.resolve(JobSpec.newBuilder().setOut("hdfs://x/y").build(), "job-1", ROOT));
         assertEquals("out", e.field());
         assertEquals(TrainException.Kind.INVALID_ARGUMENT, e.kind());

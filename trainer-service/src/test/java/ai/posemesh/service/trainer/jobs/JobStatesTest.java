@@ -13,44 +13,64 @@ import org.junit.jupiter.api.Test;
 class JobStatesTest {
 
     private static JobInfo job(JobState state, int attempts) {
-        return JobInfo.newBuilder().setJobId("j").setState(state).setAttempts(attempts).build();
+        return JobInfo.newBuilder()
+                .setJobId("j")
+                .setState(state)
+                .setAttempts(attempts)
+                .build();
     }
 
     private static CheckpointRef cp(int step) {
-        return CheckpointRef.newBuilder().setCheckpointId("j-checkpoint-" + step).setStep(step).build();
+        return CheckpointRef.newBuilder()
+                .setCheckpointId("j-checkpoint-" + step)
+                .setStep(step)
+                .build();
     }
 
     @Test
     void terminalStatesAreFinal() {
         JobInfo done = job(JobState.JOB_STATE_SUCCEEDED, 1);
-        assertEquals(JobState.JOB_STATE_SUCCEEDED,
+        assertEquals(
+                JobState.JOB_STATE_SUCCEEDED,
                 JobStates.merge(done, job(JobState.JOB_STATE_RUNNING, 1)).getState());
         // a canceller that saw the job queued (attempt 0) does not overwrite what its runner wrote
-        assertEquals(JobState.JOB_STATE_SUCCEEDED,
+        assertEquals(
+                JobState.JOB_STATE_SUCCEEDED,
                 JobStates.merge(done, job(JobState.JOB_STATE_CANCELLED, 0)).getState());
         // but the runner's own CANCELLED replaces the canceller's
-        JobInfo byCanceller = job(JobState.JOB_STATE_CANCELLED, 0).toBuilder().setReason("by user").build();
-        JobInfo byRunner = job(JobState.JOB_STATE_CANCELLED, 1).toBuilder().setReason("by user, at step 7").build();
-        assertEquals("by user, at step 7", JobStates.merge(byCanceller, byRunner).getReason());
+        JobInfo byCanceller = job(JobState.JOB_STATE_CANCELLED, 0).toBuilder()
+                .setReason("by user")
+                .build();
+        JobInfo byRunner = job(JobState.JOB_STATE_CANCELLED, 1).toBuilder()
+                .setReason("by user, at step 7")
+                .build();
+        assertEquals(
+                "by user, at step 7", JobStates.merge(byCanceller, byRunner).getReason());
     }
 
     @Test
     void aStaleSnapshotDoesNotMoveTheStateBack() {
-        JobInfo running = job(JobState.JOB_STATE_RUNNING, 1).toBuilder().setReplica("b").build();
+        JobInfo running =
+                job(JobState.JOB_STATE_RUNNING, 1).toBuilder().setReplica("b").build();
         JobInfo merged = JobStates.merge(running, job(JobState.JOB_STATE_QUEUED, 0));
         assertEquals(JobState.JOB_STATE_RUNNING, merged.getState());
         assertEquals("b", merged.getReplica());
         // a job given back is queued again within the same attempt, then runs as attempt 2
         JobInfo requeued = JobStates.merge(running, job(JobState.JOB_STATE_QUEUED, 1));
         assertEquals(JobState.JOB_STATE_QUEUED, requeued.getState());
-        assertEquals(2, JobStates.merge(requeued, job(JobState.JOB_STATE_RUNNING, 2)).getAttempts());
+        assertEquals(
+                2, JobStates.merge(requeued, job(JobState.JOB_STATE_RUNNING, 2)).getAttempts());
     }
 
     @Test
     void cancelRequestsAndCheckpointsAccumulate() {
-        JobInfo known = job(JobState.JOB_STATE_RUNNING, 1).toBuilder().setCancelRequested(true).addCheckpoints(cp(2))
+        JobInfo known = job(JobState.JOB_STATE_RUNNING, 1).toBuilder()
+                .setCancelRequested(true)
+                .addCheckpoints(cp(2))
                 .build();
-        JobInfo incoming = job(JobState.JOB_STATE_RUNNING, 1).toBuilder().addCheckpoints(cp(4)).build();
+        JobInfo incoming = job(JobState.JOB_STATE_RUNNING, 1).toBuilder()
+                .addCheckpoints(cp(4))
+                .build();
         JobInfo merged = JobStates.merge(known, incoming);
         assertTrue(merged.getCancelRequested());
         assertEquals(2, merged.getCheckpointsCount());
@@ -61,9 +81,11 @@ class JobStatesTest {
     @Test
     void progressOnlyMovesForwardWithinAnAttempt() {
         JobInfo at9 = job(JobState.JOB_STATE_RUNNING, 1).toBuilder()
-                .setProgress(StepProgress.newBuilder().setStep(9)).build();
+                .setProgress(StepProgress.newBuilder().setStep(9))
+                .build();
         JobInfo at5 = job(JobState.JOB_STATE_RUNNING, 1).toBuilder()
-                .setProgress(StepProgress.newBuilder().setStep(5)).build();
+                .setProgress(StepProgress.newBuilder().setStep(5))
+                .build();
         assertEquals(9, JobStates.merge(at9, at5).getProgress().getStep());
         JobInfo resumedAt5 = at5.toBuilder().setAttempts(2).build();
         assertEquals(5, JobStates.merge(at9, resumedAt5).getProgress().getStep());

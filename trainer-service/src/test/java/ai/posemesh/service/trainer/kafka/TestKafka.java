@@ -31,7 +31,8 @@ public final class TestKafka {
             String bootstrap;
             try {
                 bootstrap = choice.equals("docker") || (choice.equals("auto") && dockerAnswers())
-                        ? startContainer() : startEmbedded();
+                        ? startContainer()
+                        : startEmbedded();
             } catch (Exception e) {
                 throw new IllegalStateException("could not start a Kafka broker for the tests", e);
             }
@@ -63,9 +64,11 @@ public final class TestKafka {
 
     private static String startEmbedded() throws Exception {
         long t0 = System.nanoTime();
-        Path dir = Files.createDirectories(Path.of("target")).resolve("test-kafka-" + ProcessHandle.current().pid());
+        Path dir = Files.createDirectories(Path.of("target"))
+                .resolve("test-kafka-" + ProcessHandle.current().pid());
         KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                        .setBaseDirectory(dir) // ours, deleted by close(): no temp-dir hook racing the broker's shutdown
+                        .setBaseDirectory(
+                                dir) // ours, deleted by close(): no temp-dir hook racing the broker's shutdown
                         .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                         .setCombined(true)
                         .setNumBrokerNodes(1)
@@ -82,15 +85,19 @@ public final class TestKafka {
         cluster.format();
         cluster.startup();
         cluster.waitForReadyBrokers();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                cluster.close();
-            } catch (Exception e) {
-                // the JVM is going away
-            }
-        }, "test-kafka-stop"));
-        System.out.printf("test Kafka: embedded KRaft broker at %s (%.1f s)%n", cluster.bootstrapServers(),
-                (System.nanoTime() - t0) / 1e9);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                cluster.close();
+                            } catch (Exception e) {
+                                // the JVM is going away
+                            }
+                        },
+                        "test-kafka-stop"));
+        System.out.printf(
+                "test Kafka: embedded KRaft broker at %s (%.1f s)%n",
+                cluster.bootstrapServers(), (System.nanoTime() - t0) / 1e9);
         return cluster.bootstrapServers();
     }
 }
