@@ -3,7 +3,7 @@ package ai.posemesh.service.trainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.posemesh.proto.events.v1.CheckpointPublished;
-import ai.posemesh.service.trainer.kafka.TestKafka;
+import ai.posemesh.testkit.TestKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -18,7 +18,7 @@ import ai.posemesh.proto.trainer.v1.TrainerGrpc;
 import ai.posemesh.proto.trainer.v1.WatchJobRequest;
 import ai.posemesh.service.trainer.TestEvents;
 import ai.posemesh.service.trainer.TestModels;
-import ai.posemesh.service.trainer.kafka.KafkaTestResource;
+import ai.posemesh.testkit.KafkaTestResource;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
