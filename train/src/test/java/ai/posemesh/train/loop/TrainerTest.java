@@ -204,6 +204,12 @@ class TrainerTest {
         TrainException noBase = assertThrows(TrainException.class, () -> Trainer.run(missingBase, tmp, new Recorder()));
         assertEquals(TrainException.Kind.FAILED_PRECONDITION, noBase.kind());
         assertEquals("base", noBase.field());
+        TrainException noCorpus = assertThrows(
+                TrainException.class,
+                () -> Trainer.loadCorpus(tmp.resolve("none.jsonl").toString(), tmp));
+        assertEquals(TrainException.Kind.FAILED_PRECONDITION, noCorpus.kind(), "a corpus failure is the job's");
+        assertEquals("data", noCorpus.field());
+        assertTrue(noCorpus.getMessage().startsWith("data: " + tmp.resolve("none.jsonl")), noCorpus.getMessage());
         assertTrue(!Files.exists(out), "a failed job writes nothing");
     }
 
