@@ -34,7 +34,7 @@ public final class Charts {
             series.add(passkeySeries(e));
         }
         return LineChart.render(
-                "Passkey accuracy vs prompt length", "prompt length (tokens)", "accuracy", true, series);
+                "Passkey accuracy vs prompt length", "prompt length (tokens)", "accuracy", true, series, 0, 1);
     }
 
     /** PPL at the target length vs training step across the job's checkpoints (the base drawn as step 0). */

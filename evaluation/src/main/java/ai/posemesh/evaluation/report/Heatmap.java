@@ -32,7 +32,7 @@ public final class Heatmap {
             n[row][col]++;
             ok[row][col] += t.passed() ? 1 : 0;
         }
-        int width = LEFT + bins * CELL_W + 20;
+        int width = Math.max(LEFT + bins * CELL_W + 20, 520);
         int height = TOP + Math.max(1, lengths.length) * CELL_H + 50;
         StringBuilder b = new StringBuilder();
         b.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart heatmap\" width=\"" + width + "\" height=\""
@@ -87,9 +87,8 @@ public final class Heatmap {
                     .append(range(c, bins))
                     .append("</text>\n");
         }
-        b.append("<text class=\"axis-label\" x=\"" + (LEFT + bins * CELL_W / 2) + "\" y=\"" + (yAxis + 34)
-                + "\" text-anchor=\"middle\">key depth (fraction of the filler before the key); rows: prompt"
-                + " length</text>\n");
+        b.append("<text class=\"axis-label\" x=\"" + LEFT + "\" y=\"" + (yAxis + 34)
+                + "\">key depth (fraction of the filler before the key); rows: prompt" + " length</text>\n");
         b.append("</svg>\n");
         return b.toString();
     }

@@ -30,6 +30,18 @@ public final class LineChart {
     private LineChart() {}
 
     public static String render(String title, String xLabel, String yLabel, boolean logX, List<Series> series) {
+        return render(title, xLabel, yLabel, logX, series, Double.NaN, Double.NaN);
+    }
+
+    /** With a fixed y range (e.g. 0..1 for accuracies); NaN bounds follow the data. */
+    public static String render(
+            String title,
+            String xLabel,
+            String yLabel,
+            boolean logX,
+            List<Series> series,
+            double fixedMinY,
+            double fixedMaxY) {
         double minX = Double.POSITIVE_INFINITY, maxX = Double.NEGATIVE_INFINITY;
         double minY = Double.POSITIVE_INFINITY, maxY = Double.NEGATIVE_INFINITY;
         for (Series s : series) {
@@ -61,6 +73,10 @@ public final class LineChart {
         double pad = (maxY - minY) * 0.05;
         minY = Math.max(minY >= 0 ? 0 : minY - pad, minY - pad);
         maxY += pad;
+        if (!Double.isNaN(fixedMinY) && !Double.isNaN(fixedMaxY)) {
+            minY = fixedMinY;
+            maxY = fixedMaxY;
+        }
         Frame f = new Frame(minX, maxX, minY, maxY);
 
         StringBuilder b = new StringBuilder();
