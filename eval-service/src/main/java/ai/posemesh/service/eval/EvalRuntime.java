@@ -1,8 +1,10 @@
 package ai.posemesh.service.eval;
 
 import ai.posemesh.evaluation.config.SuiteConfig;
+import ai.posemesh.kafka.KafkaClients;
+import ai.posemesh.kafka.ReplicaIds;
+import ai.posemesh.kafka.StartupRetry;
 import ai.posemesh.service.eval.inference.InferenceClient;
-import ai.posemesh.service.eval.kafka.EvalKafka;
 import ai.posemesh.service.eval.kafka.EvalRecords;
 import ai.posemesh.service.eval.kafka.ResultsView;
 import ai.posemesh.service.eval.kafka.Topics;
@@ -19,7 +21,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.jboss.logging.Logger;
@@ -58,14 +60,13 @@ public class EvalRuntime {
     private volatile SuiteConfig suite;
     private volatile boolean ready;
     private volatile String initError = "starting";
-    private volatile boolean stopping;
-    private Thread initThread;
+    private StartupRetry startup;
 
     void onStart(@Observes StartupEvent ev) {
         EvalConfig.Topics t = config.topics();
         settings = new EvalSettings(
                 kafkaConfig,
-                config.replicaId().orElseGet(EvalRuntime::hostName),
+                config.replicaId().orElseGet(() -> ReplicaIds.hostName("eval")),
                 config.inference().endpoint(),
                 t.checkpoints(),
                 t.results(),
@@ -81,9 +82,9 @@ public class EvalRuntime {
                 config.retry().unavailableMaxBackoff(),
                 config.maxPollInterval());
         String client = "posemesh-eval-" + settings.replicaId();
-        admin = EvalKafka.admin(settings.kafka(), client + "-admin");
+        admin = KafkaClients.admin(settings.kafka(), client + "-admin");
         records = new EvalRecords(
-                EvalKafka.producer(settings.kafka(), client), settings.resultsTopic(), settings.dlqTopic());
+                KafkaClients.producer(settings.kafka(), client), settings.resultsTopic(), settings.dlqTopic());
         view = new ResultsView(settings.kafka(), settings.resultsTopic(), client + "-results");
         inference = new InferenceClient(settings.inferenceEndpoint());
         reports = new Reports(settings.reportsRoot(), view);
@@ -95,19 +96,7 @@ public class EvalRuntime {
                 settings.kafka().get("bootstrap.servers"),
                 settings.inferenceEndpoint(),
                 settings.reportsRoot());
-        initThread = new Thread(
-                () -> {
-                    while (!stopping && !init()) {
-                        try {
-                            Thread.sleep(5000);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                },
-                "posemesh-eval-init");
-        initThread.setDaemon(true);
-        initThread.start();
+        startup = StartupRetry.start("posemesh-eval-init", Duration.ofSeconds(5), this::init);
     }
 
     private boolean init() {
@@ -147,9 +136,8 @@ public class EvalRuntime {
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        stopping = true;
-        if (initThread != null) {
-            initThread.interrupt();
+        if (startup != null) {
+            startup.close();
         }
         try {
             if (worker != null) {
@@ -205,17 +193,5 @@ public class EvalRuntime {
 
     public String initError() {
         return initError;
-    }
-
-    private static String hostName() {
-        String h = System.getenv("HOSTNAME");
-        if (h != null && !h.isBlank()) {
-            return h;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "eval-" + ProcessHandle.current().pid();
-        }
     }
 }

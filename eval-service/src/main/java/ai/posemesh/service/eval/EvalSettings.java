@@ -1,8 +1,8 @@
 package ai.posemesh.service.eval;
 
+import ai.posemesh.kafka.KafkaClients;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -33,13 +33,7 @@ public record EvalSettings(
         Duration maxPollInterval) {
 
     public EvalSettings {
-        Map<String, Object> k = new HashMap<>();
-        kafka.forEach((key, value) -> {
-            if (value != null) {
-                k.put(key, value);
-            }
-        });
-        kafka = Map.copyOf(k);
+        kafka = KafkaClients.properties(kafka);
         reportsRoot = reportsRoot.toAbsolutePath().normalize();
     }
 }

@@ -1,10 +1,12 @@
 package ai.posemesh.service.trainer;
 
+import ai.posemesh.kafka.KafkaClients;
+import ai.posemesh.kafka.ReplicaIds;
+import ai.posemesh.kafka.StartupRetry;
 import ai.posemesh.service.trainer.jobs.JobStatusView;
 import ai.posemesh.service.trainer.jobs.JobWorker;
 import ai.posemesh.service.trainer.jobs.ProgressBus;
 import ai.posemesh.service.trainer.jobs.TrainerJobs;
-import ai.posemesh.service.trainer.kafka.KafkaClients;
 import ai.posemesh.service.trainer.kafka.Topics;
 import ai.posemesh.service.trainer.kafka.TrainerRecords;
 import io.quarkus.runtime.ShutdownEvent;
@@ -13,7 +15,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.jboss.logging.Logger;
@@ -45,14 +47,13 @@ public class TrainerRuntime {
     private JobWorker worker;
     private volatile boolean topicsReady;
     private volatile String topicsError = "starting";
-    private volatile boolean stopping;
-    private Thread initThread;
+    private StartupRetry startup;
 
     void onStart(@Observes StartupEvent ev) {
         TrainerConfig.Topics t = config.topics();
         settings = new TrainerSettings(
                 kafkaConfig,
-                config.replicaId().orElseGet(TrainerRuntime::hostName),
+                config.replicaId().orElseGet(() -> ReplicaIds.hostName("trainer")),
                 t.jobs(),
                 t.status(),
                 t.checkpoints(),
@@ -84,19 +85,7 @@ public class TrainerRuntime {
                 settings.dataRoot(),
                 worker != null ? "on" : "off");
         // not on the start-up thread: HTTP (liveness) and gRPC serve while Kafka is still unreachable
-        initThread = new Thread(
-                () -> {
-                    while (!stopping && !ensureTopics()) {
-                        try {
-                            Thread.sleep(5000);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                },
-                "posemesh-trainer-init");
-        initThread.setDaemon(true);
-        initThread.start();
+        startup = StartupRetry.start("posemesh-trainer-init", Duration.ofSeconds(5), this::ensureTopics);
     }
 
     private boolean ensureTopics() {
@@ -119,9 +108,8 @@ public class TrainerRuntime {
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        stopping = true;
-        if (initThread != null) {
-            initThread.interrupt();
+        if (startup != null) {
+            startup.close();
         }
         try {
             if (worker != null) {
@@ -166,17 +154,5 @@ public class TrainerRuntime {
 
     public String topicsError() {
         return topicsError;
-    }
-
-    private static String hostName() {
-        String h = System.getenv("HOSTNAME");
-        if (h != null && !h.isBlank()) {
-            return h;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "trainer-" + ProcessHandle.current().pid();
-        }
     }
 }

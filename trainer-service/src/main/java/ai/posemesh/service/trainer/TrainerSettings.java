@@ -1,5 +1,6 @@
 package ai.posemesh.service.trainer;
 
+import ai.posemesh.kafka.KafkaClients;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -35,13 +36,7 @@ public record TrainerSettings(
         Duration maxPollInterval) {
 
     public TrainerSettings {
-        Map<String, Object> k = new java.util.HashMap<>();
-        kafka.forEach((key, value) -> {
-            if (value != null) {
-                k.put(key, value);
-            }
-        });
-        kafka = Map.copyOf(k);
+        kafka = KafkaClients.properties(kafka);
         checkpointRoot = checkpointRoot.toAbsolutePath().normalize();
         dataRoot = dataRoot.toAbsolutePath().normalize();
     }

@@ -1,10 +1,9 @@
 package ai.posemesh.service.eval.health;
 
+import ai.posemesh.kafka.KafkaProbe;
 import ai.posemesh.service.eval.EvalRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -24,30 +23,24 @@ public class EvalReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder r = HealthCheckResponse.named("posemesh-eval");
-        boolean up = true;
-        try {
-            int nodes = runtime.admin()
-                    .describeCluster(new DescribeClusterOptions().timeoutMs(3000))
-                    .nodes()
-                    .get(4, TimeUnit.SECONDS)
-                    .size();
-            r.withData("brokers", nodes);
-        } catch (Exception e) {
-            up = false;
-            r.withData("kafka", "unreachable: " + e);
+        KafkaProbe kafka = KafkaProbe.ask(runtime.admin());
+        boolean up = kafka.answers();
+        if (up) {
+            r.withData("brokers", kafka.brokers());
+        } else {
+            r.withData("kafka", kafka.problem());
         }
         if (!runtime.initialized()) {
             up = false;
             r.withData("init", String.valueOf(runtime.initError()));
-        } else if (!runtime.view().isCaughtUp()) {
-            up = false;
-            r.withData(
-                    "results-view",
-                    runtime.view().lastError() == null
-                            ? "reading"
-                            : runtime.view().lastError());
         } else {
-            r.withData("results-known", runtime.view().all().size());
+            String reading = runtime.view().notCaughtUpBecause();
+            if (reading != null) {
+                up = false;
+                r.withData("results-view", reading);
+            } else {
+                r.withData("results-known", runtime.view().all().size());
+            }
         }
         if (runtime.initialized()
                 && runtime.worker() != null

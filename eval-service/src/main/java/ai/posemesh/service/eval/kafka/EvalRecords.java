@@ -1,10 +1,9 @@
 package ai.posemesh.service.eval.kafka;
 
+import ai.posemesh.kafka.Acknowledged;
+import ai.posemesh.kafka.KafkaWriteException;
 import ai.posemesh.proto.events.v1.EvalCompleted;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,8 +23,6 @@ public final class EvalRecords implements AutoCloseable {
     public static final String H_ATTEMPTS = "posemesh.dlq.attempts";
     public static final String H_REPLICA = "posemesh.dlq.replica";
 
-    private static final long SEND_TIMEOUT_S = 60;
-
     private final Producer<String, byte[]> producer;
     private final String resultsTopic;
     private final String dlqTopic;
@@ -38,7 +35,8 @@ public final class EvalRecords implements AutoCloseable {
 
     /** EvalCompleted, key = the evaluated model's manifest sha256. */
     public RecordMetadata publishResult(EvalCompleted e) throws KafkaWriteException {
-        return sendAndWait(
+        return Acknowledged.send(
+                producer,
                 new ProducerRecord<>(resultsTopic, e.getModel().getManifestSha256(), e.toByteArray()),
                 "EvalCompleted " + e.getEvaluationId());
     }
@@ -59,33 +57,11 @@ public final class EvalRecords implements AutoCloseable {
                 .add(H_SOURCE, (r.topic() + "-" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8))
                 .add(H_ATTEMPTS, String.valueOf(attempts).getBytes(StandardCharsets.UTF_8))
                 .add(H_REPLICA, replica.getBytes(StandardCharsets.UTF_8));
-        return sendAndWait(p, "dead letter of " + r.topic() + "-" + r.partition() + "@" + r.offset());
-    }
-
-    private RecordMetadata sendAndWait(ProducerRecord<String, byte[]> record, String what) throws KafkaWriteException {
-        try {
-            return producer.send(record).get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaWriteException(what + ": interrupted", e);
-        } catch (ExecutionException e) {
-            throw new KafkaWriteException(what + ": " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new KafkaWriteException(what + ": no acknowledgement within " + SEND_TIMEOUT_S + " s", e);
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw new KafkaWriteException(what + ": " + e, e);
-        }
+        return Acknowledged.send(producer, p, "dead letter of " + r.topic() + "-" + r.partition() + "@" + r.offset());
     }
 
     @Override
     public void close() {
         producer.close(java.time.Duration.ofSeconds(10));
-    }
-
-    /** A record the broker did not acknowledge. */
-    public static final class KafkaWriteException extends Exception {
-        public KafkaWriteException(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 }

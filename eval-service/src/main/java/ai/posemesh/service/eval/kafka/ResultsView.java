@@ -1,108 +1,38 @@
 package ai.posemesh.service.eval.kafka;
 
 import ai.posemesh.evaluation.config.ModelIdentity;
+import ai.posemesh.kafka.TopicReader;
 import ai.posemesh.proto.events.v1.EvalCompleted;
 import ai.posemesh.proto.events.v1.Outcome;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
  * Every EvalCompleted on the results topic, folded into memory: what is done (by model sha256 and suite sha256), by
- * evaluation id, by job. Read from the beginning by every replica without a group, like the trainer's job status
- * view; {@link #sync} reads up to the topic's current end, so a decision taken after it knows every result published
- * before it.
+ * evaluation id, by job. Read from the beginning by every replica without a group (a {@link TopicReader}, like the
+ * trainer's job status view); {@link #sync} reads up to the topic's current end, so a decision taken after it knows
+ * every result published before it.
  */
 public final class ResultsView implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ResultsView.class);
 
-    private final Map<String, Object> kafka;
-    private final String topic;
-    private final String clientId;
+    private final TopicReader reader;
     private final Map<String, EvalCompleted> byKey = new ConcurrentHashMap<>();
     private final Map<String, EvalCompleted> byId = new ConcurrentHashMap<>();
-    private final List<CountDownLatch> syncRequests = new ArrayList<>();
-    private volatile boolean running = true;
-    private volatile boolean caughtUp;
-    private volatile String lastError;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
 
     public ResultsView(Map<String, Object> kafka, String topic, String clientId) {
-        this.kafka = kafka;
-        this.topic = topic;
-        this.clientId = clientId;
+        this.reader = new TopicReader(kafka, topic, clientId, clientId, this::fold);
     }
 
-    public synchronized void start() {
-        if (thread == null) {
-            thread = new Thread(this::loop, clientId);
-            thread.setDaemon(true);
-            thread.start();
-        }
-    }
-
-    private void loop() {
-        while (running) {
-            try (KafkaConsumer<String, byte[]> c = EvalKafka.reader(kafka, clientId)) {
-                consumer = c;
-                List<TopicPartition> parts = new ArrayList<>();
-                for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(10))) {
-                    parts.add(new TopicPartition(topic, p.partition()));
-                }
-                c.assign(parts);
-                c.seekToBeginning(parts);
-                while (running) {
-                    List<CountDownLatch> waiting;
-                    synchronized (syncRequests) {
-                        waiting = new ArrayList<>(syncRequests);
-                        syncRequests.clear();
-                    }
-                    Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(10));
-                    do {
-                        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                            fold(r);
-                        }
-                    } while (running && behind(c, end));
-                    caughtUp = true;
-                    lastError = null;
-                    waiting.forEach(CountDownLatch::countDown);
-                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(300))) {
-                        fold(r);
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (RuntimeException e) {
-                lastError = e.toString();
-                LOG.warnf("results view: %s; reading again", lastError);
-                sleep(1000);
-            } finally {
-                consumer = null;
-            }
-        }
-    }
-
-    private static boolean behind(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> end) {
-        for (var e : end.entrySet()) {
-            if (c.position(e.getKey()) < e.getValue()) {
-                return true;
-            }
-        }
-        return false;
+    public void start() {
+        reader.start();
     }
 
     private void fold(ConsumerRecord<String, byte[]> r) {
@@ -126,11 +56,7 @@ public final class ResultsView implements AutoCloseable {
 
     /** Reads the topic up to its current end; false when that did not happen within the timeout. */
     public boolean sync(Duration timeout) throws InterruptedException {
-        CountDownLatch l = new CountDownLatch(1);
-        synchronized (syncRequests) {
-            syncRequests.add(l);
-        }
-        return l.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return reader.sync(timeout);
     }
 
     /** The successful evaluation of this model under this suite configuration, or null. */
@@ -153,30 +79,20 @@ public final class ResultsView implements AutoCloseable {
     }
 
     public boolean isCaughtUp() {
-        return caughtUp;
+        return reader.isCaughtUp();
     }
 
     public String lastError() {
-        return lastError;
+        return reader.lastError();
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Null once caught up; before, "reading" or the last error. */
+    public String notCaughtUpBecause() {
+        return reader.notCaughtUpBecause();
     }
 
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (thread != null) {
-            thread.join(10_000);
-        }
+        reader.close();
     }
 }

@@ -1,6 +1,9 @@
 package ai.posemesh.service.eval.pipeline;
 
 import ai.posemesh.evaluation.config.SuiteConfig;
+import ai.posemesh.kafka.KafkaClients;
+import ai.posemesh.kafka.KafkaWriteException;
+import ai.posemesh.kafka.Offsets;
 import ai.posemesh.proto.eval.v1.EvalState;
 import ai.posemesh.proto.eval.v1.EvalUpdate;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
@@ -8,16 +11,13 @@ import ai.posemesh.proto.events.v1.EvalCompleted;
 import ai.posemesh.proto.events.v1.Trigger;
 import ai.posemesh.service.eval.EvalSettings;
 import ai.posemesh.service.eval.inference.InferenceClient;
-import ai.posemesh.service.eval.kafka.EvalKafka;
 import ai.posemesh.service.eval.kafka.EvalRecords;
-import ai.posemesh.service.eval.kafka.EvalRecords.KafkaWriteException;
 import ai.posemesh.service.eval.kafka.ResultsView;
 import ai.posemesh.service.eval.metrics.EvalMetrics;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -26,7 +26,6 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -126,7 +125,7 @@ public final class CheckpointWorker implements AutoCloseable {
     }
 
     private void consumeUntilClosed() {
-        try (KafkaConsumer<String, byte[]> c = EvalKafka.checkpointConsumer(
+        try (KafkaConsumer<String, byte[]> c = KafkaClients.workConsumer(
                 settings.kafka(),
                 settings.groupId(),
                 "posemesh-eval-checkpoints-" + settings.replicaId(),
@@ -323,19 +322,12 @@ public final class CheckpointWorker implements AutoCloseable {
     }
 
     private void commit(KafkaConsumer<String, byte[]> c, TopicPartition tp, long offset) {
-        Map<TopicPartition, OffsetAndMetadata> o = Map.of(tp, new OffsetAndMetadata(offset + 1));
-        for (int attempt = 0; attempt < 2; attempt++) {
-            try {
-                c.commitSync(o, Duration.ofSeconds(30));
-                return;
-            } catch (WakeupException e) {
-                // close() woke the consumer; the commit still matters: try once more
-            } catch (KafkaException e) {
-                LOG.warnf(
-                        "commit of %s@%d failed: %s; the record may be read again (then it is skipped as done)",
-                        tp, offset, e.toString());
-                return;
-            }
+        try {
+            Offsets.commitThrough(c, tp, offset);
+        } catch (KafkaException e) {
+            LOG.warnf(
+                    "commit of %s@%d failed: %s; the record may be read again (then it is skipped as done)",
+                    tp, offset, e.toString());
         }
     }
 

@@ -1,6 +1,7 @@
 package ai.posemesh.service.eval.pipeline;
 
 import ai.posemesh.evaluation.config.SuiteConfig;
+import ai.posemesh.kafka.KafkaWriteException;
 import ai.posemesh.proto.eval.v1.EvalState;
 import ai.posemesh.proto.eval.v1.EvalUpdate;
 import ai.posemesh.proto.events.v1.EvalCompleted;
@@ -99,7 +100,7 @@ public final class OnDemand implements AutoCloseable {
         metrics.duration("on_demand", Duration.ofNanos(System.nanoTime() - t0));
         try {
             records.publishResult(result);
-        } catch (EvalRecords.KafkaWriteException e) {
+        } catch (KafkaWriteException e) {
             LOG.warnf("%s: result not published (%s); kept on this replica only", id, e.getMessage());
         }
         view.put(result);

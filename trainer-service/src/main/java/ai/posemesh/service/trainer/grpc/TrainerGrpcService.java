@@ -1,5 +1,6 @@
 package ai.posemesh.service.trainer.grpc;
 
+import ai.posemesh.kafka.KafkaWriteException;
 import ai.posemesh.proto.trainer.v1.CancelJobRequest;
 import ai.posemesh.proto.trainer.v1.CancelJobResponse;
 import ai.posemesh.proto.trainer.v1.JobInfo;
@@ -13,7 +14,6 @@ import ai.posemesh.proto.trainer.v1.SubmitJobResponse;
 import ai.posemesh.proto.trainer.v1.WatchJobRequest;
 import ai.posemesh.service.trainer.TrainerRuntime;
 import ai.posemesh.service.trainer.jobs.JobStates;
-import ai.posemesh.service.trainer.kafka.TrainerRecords.KafkaWriteException;
 import ai.posemesh.train.TrainException;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;

@@ -1,10 +1,9 @@
 package ai.posemesh.service.trainer.health;
 
+import ai.posemesh.kafka.KafkaProbe;
 import ai.posemesh.service.trainer.TrainerRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -24,29 +23,21 @@ public class KafkaReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder r = HealthCheckResponse.named("posemesh-trainer kafka");
-        boolean up = true;
-        try {
-            int nodes = runtime.admin()
-                    .describeCluster(new DescribeClusterOptions().timeoutMs(3000))
-                    .nodes()
-                    .get(4, TimeUnit.SECONDS)
-                    .size();
-            r.withData("brokers", nodes);
-        } catch (Exception e) {
-            up = false;
-            r.withData("kafka", "unreachable: " + e);
+        KafkaProbe kafka = KafkaProbe.ask(runtime.admin());
+        boolean up = kafka.answers();
+        if (up) {
+            r.withData("brokers", kafka.brokers());
+        } else {
+            r.withData("kafka", kafka.problem());
         }
         if (!runtime.topicsReady()) {
             up = false;
             r.withData("topics", String.valueOf(runtime.topicsError()));
         }
-        if (!runtime.view().isCaughtUp()) {
+        String reading = runtime.view().notCaughtUpBecause();
+        if (reading != null) {
             up = false;
-            r.withData(
-                    "status-view",
-                    runtime.view().lastError() == null
-                            ? "reading"
-                            : runtime.view().lastError());
+            r.withData("status-view", reading);
         } else {
             r.withData("jobs-known", runtime.view().all().size());
         }

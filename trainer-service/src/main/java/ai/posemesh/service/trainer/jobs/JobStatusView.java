@@ -1,66 +1,40 @@
 package ai.posemesh.service.trainer.jobs;
 
+import ai.posemesh.kafka.TopicReader;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobState;
 import ai.posemesh.proto.trainer.v1.JobStatusRecord;
-import ai.posemesh.service.trainer.kafka.KafkaClients;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
  * This replica's picture of every job: the compacted status topic read from the beginning (all partitions, no
- * consumer group) into memory, snapshots folded with {@link JobStates#merge}. Every replica keeps one, so WatchJob,
+ * consumer group: a {@link TopicReader}) into memory, snapshots folded with {@link JobStates#merge}. Every replica keeps one, so WatchJob,
  * ListJobs and CancelJob answer on any replica, and a running job sees a cancel request made anywhere.
  */
 public final class JobStatusView implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(JobStatusView.class);
 
-    private final Map<String, Object> kafka;
-    private final String topic;
-    private final String clientId;
+    private final TopicReader reader;
     private final ConcurrentHashMap<String, JobInfo> jobs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CopyOnWriteArrayList<Consumer<JobInfo>>> watchers =
             new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<CompletableFuture<Void>> syncRequests = new ConcurrentLinkedQueue<>();
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
-    private volatile boolean running = true;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private volatile String lastError;
-    private Thread thread;
 
     public JobStatusView(Map<String, Object> kafka, String topic, String clientId) {
-        this.kafka = kafka;
-        this.topic = topic;
-        this.clientId = clientId;
+        this.reader = new TopicReader(kafka, topic, clientId, "posemesh-job-status-" + clientId, this::read);
     }
 
-    public synchronized JobStatusView start() {
-        if (thread == null) {
-            thread = new Thread(this::loop, "posemesh-job-status-" + clientId);
-            thread.setDaemon(true);
-            thread.start();
-        }
+    public JobStatusView start() {
+        reader.start();
         return this;
     }
 
@@ -80,16 +54,21 @@ public final class JobStatusView implements AutoCloseable {
 
     /** True once the topic was read up to where it ended when this view started. */
     public boolean isCaughtUp() {
-        return caughtUp.getCount() == 0;
+        return reader.isCaughtUp();
     }
 
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return reader.awaitCaughtUp(timeout);
     }
 
     /** The last error reading the topic, null while reading works. */
     public String lastError() {
-        return lastError;
+        return reader.lastError();
+    }
+
+    /** Null once caught up; before, "reading" or the last error. */
+    public String notCaughtUpBecause() {
+        return reader.notCaughtUpBecause();
     }
 
     /**
@@ -99,14 +78,7 @@ public final class JobStatusView implements AutoCloseable {
      * @return false when that did not happen within the timeout
      */
     public boolean sync(Duration timeout) throws InterruptedException {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        syncRequests.add(f); // the reader thread takes it within one poll (250 ms)
-        try {
-            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (ExecutionException | TimeoutException e) {
-            return false;
-        }
+        return reader.sync(timeout);
     }
 
     /**
@@ -140,61 +112,6 @@ public final class JobStatusView implements AutoCloseable {
         }
     }
 
-    private void loop() {
-        while (running) {
-            try (KafkaConsumer<String, byte[]> c = KafkaClients.reader(kafka, clientId)) {
-                consumer = c;
-                List<TopicPartition> parts = partitions(c);
-                if (parts.isEmpty()) {
-                    lastError = "topic " + topic + " not found";
-                    sleep(1000);
-                    continue;
-                }
-                c.assign(parts);
-                c.seekToBeginning(parts);
-                Map<TopicPartition, Long> startEnd = c.endOffsets(parts);
-                List<Pending> pending = new ArrayList<>();
-                while (running) {
-                    try {
-                        for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(250))) {
-                            read(r);
-                        }
-                    } catch (WakeupException e) {
-                        break; // close()
-                    }
-                    lastError = null;
-                    if (caughtUp.getCount() > 0 && reached(c, startEnd)) {
-                        caughtUp.countDown();
-                        LOG.debugf("status view %s caught up: %d jobs", clientId, jobs.size());
-                    }
-                    if (!syncRequests.isEmpty()) {
-                        Map<TopicPartition, Long> end = c.endOffsets(parts);
-                        for (CompletableFuture<Void> f; (f = syncRequests.poll()) != null; ) {
-                            pending.add(new Pending(f, end));
-                        }
-                    }
-                    for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
-                        Pending p = it.next();
-                        if (reached(c, p.end())) {
-                            p.future().complete(null);
-                            it.remove();
-                        }
-                    }
-                }
-            } catch (WakeupException e) {
-                // closing
-            } catch (RuntimeException e) {
-                lastError = e.toString();
-                if (running) {
-                    LOG.warnf("status view %s: %s; reconnecting", clientId, e.toString());
-                    sleep(1000);
-                }
-            } finally {
-                consumer = null;
-            }
-        }
-    }
-
     private void read(ConsumerRecord<String, byte[]> r) {
         if (r.value() == null) {
             jobs.remove(r.key()); // a tombstone: the job was deleted from the topic
@@ -212,43 +129,8 @@ public final class JobStatusView implements AutoCloseable {
         }
     }
 
-    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
-        List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
-        return infos == null
-                ? List.of()
-                : infos.stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition()))
-                        .toList();
-    }
-
-    private static boolean reached(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (c.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() throws InterruptedException {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (thread != null) {
-            thread.join(10_000);
-        }
+        reader.close();
     }
-
-    private record Pending(CompletableFuture<Void> future, Map<TopicPartition, Long> end) {}
 }

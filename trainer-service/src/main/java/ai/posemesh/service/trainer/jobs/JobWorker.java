@@ -1,19 +1,19 @@
 package ai.posemesh.service.trainer.jobs;
 
+import ai.posemesh.kafka.KafkaClients;
+import ai.posemesh.kafka.KafkaWriteException;
+import ai.posemesh.kafka.Offsets;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobState;
 import ai.posemesh.proto.trainer.v1.TrainJobRecord;
 import ai.posemesh.service.trainer.TrainerSettings;
-import ai.posemesh.service.trainer.kafka.KafkaClients;
 import ai.posemesh.service.trainer.kafka.TrainerRecords;
-import ai.posemesh.service.trainer.kafka.TrainerRecords.KafkaWriteException;
 import ai.posemesh.train.TrainException;
 import ai.posemesh.train.TrainSpec;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -121,7 +120,7 @@ public final class JobWorker implements AutoCloseable {
     }
 
     private void consumeUntilClosed() {
-        try (KafkaConsumer<String, byte[]> c = KafkaClients.jobConsumer(
+        try (KafkaConsumer<String, byte[]> c = KafkaClients.workConsumer(
                 settings.kafka(),
                 settings.groupId(),
                 "posemesh-trainer-jobs-" + settings.replicaId(),
@@ -269,20 +268,13 @@ public final class JobWorker implements AutoCloseable {
         if (c == null) {
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> o = Map.of(tp, new OffsetAndMetadata(offset + 1));
-        for (int attempt = 0; attempt < 2; attempt++) {
-            try {
-                c.commitSync(o, Duration.ofSeconds(30));
-                return;
-            } catch (WakeupException e) {
-                // close() woke the consumer; the commit still matters: try once more
-            } catch (KafkaException e) {
-                LOG.warnf(
-                        "commit of %s@%d failed: %s; the record may be read again (its job is skipped once its"
-                                + " status says it ended)",
-                        tp, offset, e.toString());
-                return;
-            }
+        try {
+            Offsets.commitThrough(c, tp, offset);
+        } catch (KafkaException e) {
+            LOG.warnf(
+                    "commit of %s@%d failed: %s; the record may be read again (its job is skipped once its"
+                            + " status says it ended)",
+                    tp, offset, e.toString());
         }
     }
 

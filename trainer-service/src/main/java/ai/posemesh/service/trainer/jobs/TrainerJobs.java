@@ -1,5 +1,6 @@
 package ai.posemesh.service.trainer.jobs;
 
+import ai.posemesh.kafka.KafkaWriteException;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobSpec;
 import ai.posemesh.proto.trainer.v1.JobState;
@@ -7,7 +8,6 @@ import ai.posemesh.proto.trainer.v1.SubmitJobResponse;
 import ai.posemesh.proto.trainer.v1.TrainJobRecord;
 import ai.posemesh.service.trainer.TrainerSettings;
 import ai.posemesh.service.trainer.kafka.TrainerRecords;
-import ai.posemesh.service.trainer.kafka.TrainerRecords.KafkaWriteException;
 import ai.posemesh.train.TrainException;
 import ai.posemesh.train.TrainSpec;
 import java.time.Duration;

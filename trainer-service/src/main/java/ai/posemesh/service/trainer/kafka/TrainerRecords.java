@@ -1,13 +1,11 @@
 package ai.posemesh.service.trainer.kafka;
 
+import ai.posemesh.kafka.Acknowledged;
+import ai.posemesh.kafka.KafkaWriteException;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobStatusRecord;
 import ai.posemesh.proto.trainer.v1.TrainJobRecord;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -21,7 +19,6 @@ import org.jboss.logging.Logger;
 public final class TrainerRecords implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TrainerRecords.class);
-    private static final long SEND_TIMEOUT_S = 60;
 
     private final Producer<String, byte[]> producer;
     private final String jobsTopic;
@@ -38,12 +35,13 @@ public final class TrainerRecords implements AutoCloseable {
 
     /** Queues a job (key = job id). */
     public RecordMetadata queueJob(TrainJobRecord job) throws KafkaWriteException {
-        return sendAndWait(new ProducerRecord<>(jobsTopic, job.getJobId(), job.toByteArray()), "job " + job.getJobId());
+        return Acknowledged.send(
+                producer, new ProducerRecord<>(jobsTopic, job.getJobId(), job.toByteArray()), "job " + job.getJobId());
     }
 
     /** Writes a job's status snapshot (key = job id) and waits for the broker. */
     public RecordMetadata writeStatus(JobInfo job) throws KafkaWriteException {
-        return sendAndWait(statusRecord(job), "status of " + job.getJobId());
+        return Acknowledged.send(producer, statusRecord(job), "status of " + job.getJobId());
     }
 
     /** Writes a status snapshot without waiting (progress); a failure is logged, the next snapshot supersedes it. */
@@ -61,7 +59,8 @@ public final class TrainerRecords implements AutoCloseable {
 
     /** Publishes CheckpointPublished (key = checkpoint id) and waits for the broker. */
     public RecordMetadata publishCheckpoint(CheckpointPublished event) throws KafkaWriteException {
-        return sendAndWait(
+        return Acknowledged.send(
+                producer,
                 new ProducerRecord<>(checkpointsTopic, event.getCheckpointId(), event.toByteArray()),
                 "CheckpointPublished " + event.getCheckpointId());
     }
@@ -73,31 +72,8 @@ public final class TrainerRecords implements AutoCloseable {
                 JobStatusRecord.newBuilder().setJob(job).build().toByteArray());
     }
 
-    private RecordMetadata sendAndWait(ProducerRecord<String, byte[]> record, String what) throws KafkaWriteException {
-        try {
-            Future<RecordMetadata> f = producer.send(record);
-            return f.get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaWriteException(what + ": interrupted", e);
-        } catch (ExecutionException e) {
-            throw new KafkaWriteException(what + ": " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new KafkaWriteException(what + ": no acknowledgement within " + SEND_TIMEOUT_S + " s", e);
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw new KafkaWriteException(what + ": " + e, e);
-        }
-    }
-
     @Override
     public void close() {
         producer.close(java.time.Duration.ofSeconds(10));
-    }
-
-    /** A record the broker did not acknowledge. */
-    public static final class KafkaWriteException extends Exception {
-        public KafkaWriteException(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 }

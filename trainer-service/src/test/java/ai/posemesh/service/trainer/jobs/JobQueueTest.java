@@ -3,6 +3,7 @@ package ai.posemesh.service.trainer.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.posemesh.kafka.KafkaClients;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobSpec;
@@ -13,7 +14,6 @@ import ai.posemesh.proto.trainer.v1.TrainJobRecord;
 import ai.posemesh.service.trainer.TestEvents;
 import ai.posemesh.service.trainer.TestModels;
 import ai.posemesh.service.trainer.TrainerSettings;
-import ai.posemesh.service.trainer.kafka.KafkaClients;
 import ai.posemesh.service.trainer.kafka.Topics;
 import ai.posemesh.service.trainer.kafka.TrainerRecords;
 import ai.posemesh.testkit.KafkaTestResource;
