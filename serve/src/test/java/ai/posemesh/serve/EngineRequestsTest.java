@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
 import ai.posemesh.serve.InferenceException.Kind;
 import ai.posemesh.serve.InferenceException.Reason;
 import ai.posemesh.serve.admission.TokenBudget;
@@ -13,6 +12,7 @@ import ai.posemesh.serve.generate.SamplingParams;
 import ai.posemesh.serve.registry.ModelRegistry;
 import ai.posemesh.serve.score.ScoreOptions;
 import ai.posemesh.serve.score.Scoring;
+import ai.posemesh.testkit.TinyModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,7 +36,7 @@ class EngineRequestsTest {
         engine = new InferenceEngine(registry, new TokenBudget(300), 64);
         registry.load(
                 "tiny",
-                TinyCheckpoints.write(tmp.resolve("tiny"), TinyCheckpoints.config(256, ByteLevelTokenizer.EOS), 5)
+                TinyModels.write(tmp.resolve("tiny"), TinyModels.llama(256).config(), 5, TinyModels.VARIED_STD)
                         .toString(),
                 "");
         Path bare = Files.createDirectories(tmp.resolve("bare"));
@@ -132,7 +132,7 @@ class EngineRequestsTest {
 
     @Test
     void overLengthIsOutOfRangeWithTheThreeNumbers() {
-        long[] ids = TinyCheckpoints.ids(250, 1);
+        long[] ids = TinyModels.ids(250, 1);
         InferenceException e =
                 refused(Reason.CONTEXT_LENGTH_EXCEEDED, () -> generate(Prompt.ids(ids), SamplingParams.greedy(10)));
         assertEquals(Kind.OUT_OF_RANGE, e.kind());
@@ -146,13 +146,13 @@ class EngineRequestsTest {
         generate(Prompt.ids(ids), SamplingParams.greedy(6)); // exactly the context: fine
         e = refused(
                 Reason.CONTEXT_LENGTH_EXCEEDED,
-                () -> engine.prepareScore("", Prompt.ids(TinyCheckpoints.ids(257, 1)), ScoreOptions.onePass()));
+                () -> engine.prepareScore("", Prompt.ids(TinyModels.ids(257, 1)), ScoreOptions.onePass()));
         assertEquals("257", e.metadata().get("prompt_tokens"));
     }
 
     @Test
     void windowsAndScoreOptionsAreChecked() {
-        Prompt in = Prompt.ids(TinyCheckpoints.ids(100, 2));
+        Prompt in = Prompt.ids(TinyModels.ids(100, 2));
         assertEquals(
                 "window",
                 refused(Reason.INVALID_WINDOW, () -> engine.prepareScore("", in, ScoreOptions.sliding(1, 1)))
@@ -202,26 +202,23 @@ class EngineRequestsTest {
 
     @Test
     void theBudgetAdmitsUntilFullAndEveryEndReleases() {
-        Generation a =
-                engine.prepareGeneration("tiny", Prompt.ids(TinyCheckpoints.ids(100, 3)), SamplingParams.greedy(100));
+        Generation a = engine.prepareGeneration("tiny", Prompt.ids(TinyModels.ids(100, 3)), SamplingParams.greedy(100));
         assertEquals(200, engine.budget().inUse());
         InferenceException e = assertThrows(
                 InferenceException.class,
-                () -> engine.prepareGeneration(
-                        "tiny", Prompt.ids(TinyCheckpoints.ids(50, 3)), SamplingParams.greedy(60)));
+                () -> engine.prepareGeneration("tiny", Prompt.ids(TinyModels.ids(50, 3)), SamplingParams.greedy(60)));
         assertEquals(Reason.TOKEN_BUDGET_EXHAUSTED, e.reason());
         assertEquals(Kind.RESOURCE_EXHAUSTED, e.kind());
         assertEquals(Map.of("requested_tokens", "110", "budget_tokens", "300", "in_use_tokens", "200"), e.metadata());
         assertTrue(e.getMessage().contains("prompt 50 + max_new_tokens 60"), e.getMessage());
-        Scoring s = engine.prepareScore("", Prompt.ids(TinyCheckpoints.ids(100, 4)), ScoreOptions.onePass());
+        Scoring s = engine.prepareScore("", Prompt.ids(TinyModels.ids(100, 4)), ScoreOptions.onePass());
         assertEquals(300, engine.budget().inUse());
         s.close();
         a.close();
         a.close(); // twice is harmless
         assertEquals(0, engine.budget().inUse());
         // a sliding-window score holds one window, not the whole input
-        try (Scoring w =
-                engine.prepareScore("", Prompt.ids(TinyCheckpoints.ids(1000, 4)), ScoreOptions.sliding(128, 64))) {
+        try (Scoring w = engine.prepareScore("", Prompt.ids(TinyModels.ids(1000, 4)), ScoreOptions.sliding(128, 64))) {
             assertEquals(128, engine.budget().inUse());
         }
         e = refused(Reason.TOKEN_BUDGET_EXHAUSTED, () -> new TokenBudget(10).reserve(11, "x"));
@@ -317,8 +314,7 @@ class EngineRequestsTest {
         assertEquals(List.of("model", "loaded"), List.copyOf(e.metadata().keySet()));
         e = refused(
                 Reason.INVALID_WINDOW,
-                () -> engine.prepareScore(
-                        "tiny", Prompt.ids(TinyCheckpoints.ids(300, 4)), ScoreOptions.sliding(512, 64)));
+                () -> engine.prepareScore("tiny", Prompt.ids(TinyModels.ids(300, 4)), ScoreOptions.sliding(512, 64)));
         assertEquals(
                 List.of(InferenceException.FIELD, "max_context"),
                 List.copyOf(e.metadata().keySet()));

@@ -1,19 +1,11 @@
 package ai.posemesh.train;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.posemesh.model.Engines;
-import ai.posemesh.model.config.LlamaConfig;
-import ai.posemesh.model.config.RopeParameters;
-import ai.posemesh.model.io.HfCheckpoint;
-import ai.posemesh.model.llama.Llama;
-import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
+import ai.posemesh.testkit.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /** A tiny byte-level base model and a small, learnable corpus, for training tests. */
@@ -21,31 +13,9 @@ public final class TinySetup {
 
     private TinySetup() {}
 
+    /** d=64 (4 heads over 2 KV heads, head dim 16), 2 layers, tied embeddings; weights at the library's default std. */
     public static Path base(Path dir, int maxPos) throws IOException {
-        LlamaConfig c = new LlamaConfig(
-                ByteLevelTokenizer.VOCAB_SIZE,
-                64,
-                176,
-                2,
-                4,
-                2,
-                16,
-                maxPos,
-                1e-6,
-                true,
-                false,
-                false,
-                ByteLevelTokenizer.BOS,
-                new int[] {ByteLevelTokenizer.EOS},
-                ByteLevelTokenizer.PAD,
-                "float32",
-                RopeParameters.of("default", 10000.0, Map.of()));
-        try (NDManager m = Engines.newManager();
-                Llama model = Llama.random(c, 5, m.newSubManager())) {
-            HfCheckpoint.save(model, dir, DataType.FLOAT32);
-            ByteLevelTokenizer.write(dir, maxPos);
-        }
-        return dir;
+        return TinyModels.write(dir, TinyModels.llama(maxPos).hidden(64).tied().config(), 5);
     }
 
     /** Documents of simple, repetitive English: a tiny model's loss falls fast on it. */

@@ -5,18 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.LlamaConfig;
-import ai.posemesh.model.config.RopeParameters;
-import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
-import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
 import ai.posemesh.model.tokenizer.TextTokenizer;
+import ai.posemesh.testkit.TinyModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,28 +40,10 @@ class PasskeyEvalTest {
     @Test
     void promptsFitTheLengthAndTrialsRun() throws Exception {
         Path dir = tmp.resolve("m");
-        LlamaConfig c = new LlamaConfig(
-                ByteLevelTokenizer.VOCAB_SIZE,
-                32,
-                96,
-                1,
-                2,
-                2,
-                16,
-                2048,
-                1e-6,
-                true,
-                false,
-                false,
-                ByteLevelTokenizer.BOS,
-                new int[] {ByteLevelTokenizer.EOS},
-                ByteLevelTokenizer.PAD,
-                "float32",
-                RopeParameters.of("default", 10000.0, Map.of()));
+        LlamaConfig c = TinyModels.llama(2048).layers(1).heads(2, 2).tied().config();
         try (NDManager m = Engines.newManager();
                 Llama model = Llama.random(c, 1, m.newSubManager())) {
-            HfCheckpoint.save(model, dir, DataType.FLOAT32);
-            ByteLevelTokenizer.write(dir, 2048);
+            TinyModels.save(model, dir);
             try (TextTokenizer tok = TextTokenizer.load(dir)) {
                 PasskeyEval eval = new PasskeyEval(model, tok);
                 // byte-level: the prompt without filler is ~250 bytes, each filler unit 89 bytes

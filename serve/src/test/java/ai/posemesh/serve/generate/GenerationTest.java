@@ -13,10 +13,10 @@ import ai.posemesh.serve.Cancellation;
 import ai.posemesh.serve.Collector;
 import ai.posemesh.serve.InferenceEngine;
 import ai.posemesh.serve.Prompt;
-import ai.posemesh.serve.TinyCheckpoints;
 import ai.posemesh.serve.admission.TokenBudget;
 import ai.posemesh.serve.registry.LoadedModel;
 import ai.posemesh.serve.registry.ModelRegistry;
+import ai.posemesh.testkit.TinyModels;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -39,7 +39,7 @@ class GenerationTest {
         engine = new InferenceEngine(registry, new TokenBudget(100_000), CHUNK);
         tiny = registry.load(
                 "tiny",
-                TinyCheckpoints.write(tmp.resolve("tiny"), TinyCheckpoints.config(512, ByteLevelTokenizer.EOS), 3)
+                TinyModels.write(tmp.resolve("tiny"), TinyModels.llama(512).config(), 3, TinyModels.VARIED_STD)
                         .toString(),
                 "");
     }
@@ -59,7 +59,7 @@ class GenerationTest {
 
     @Test
     void greedyEqualsTheGreedyDecoderAndReportsPrefillAndTimings() {
-        long[] prompt = TinyCheckpoints.ids(45, 1);
+        long[] prompt = TinyModels.ids(45, 1);
         Collector c = generate("tiny", Prompt.ids(prompt), SamplingParams.greedy(24));
         long[] want = GreedyDecoder.generate(tiny.llama(), prompt, 24, Set.of((long) ByteLevelTokenizer.EOS), CHUNK);
         assertArrayEquals(want, c.idArray());
@@ -80,7 +80,7 @@ class GenerationTest {
 
     @Test
     void tokenLogprobsAreTheModelsUnmodifiedLogprobs() {
-        long[] prompt = TinyCheckpoints.ids(20, 2);
+        long[] prompt = TinyModels.ids(20, 2);
         Collector c = generate("", Prompt.ids(prompt), SamplingParams.defaults().withSampling(1.7, 5, 0.9, 11L));
         long[] all = Arrays.copyOf(prompt, prompt.length + c.ids.size());
         for (int i = 0; i < c.ids.size(); i++) {
@@ -95,7 +95,7 @@ class GenerationTest {
 
     @Test
     void alternativesComeWithEachTokenAndIncludeTheGreedyChoiceExactly() {
-        long[] prompt = TinyCheckpoints.ids(20, 7);
+        long[] prompt = TinyModels.ids(20, 7);
         List<int[]> topIds = new java.util.ArrayList<>();
         List<double[]> topLps = new java.util.ArrayList<>();
         Collector c = new Collector();
@@ -138,7 +138,7 @@ class GenerationTest {
 
     @Test
     void seededSamplingIsReproducibleAndTopK1IsGreedy() {
-        Prompt p = Prompt.ids(TinyCheckpoints.ids(30, 3));
+        Prompt p = Prompt.ids(TinyModels.ids(30, 3));
         SamplingParams s = SamplingParams.defaults().withSampling(1.0, 0, 1.0, 42L);
         s = new SamplingParams(32, s.temperature(), s.topK(), s.topP(), s.seed(), List.of(), true);
         Collector a = generate("tiny", p, s);
@@ -167,7 +167,7 @@ class GenerationTest {
 
     @Test
     void stopSequencesEndGenerationWithoutTheStopText() {
-        Prompt p = Prompt.ids(TinyCheckpoints.ids(25, 4));
+        Prompt p = Prompt.ids(TinyModels.ids(25, 4));
         SamplingParams base = SamplingParams.greedy(40).withIgnoreEos(true);
         Collector full = generate("tiny", p, base);
         String text = full.text.toString();
@@ -184,14 +184,18 @@ class GenerationTest {
 
     @Test
     void eosEndsGenerationUnlessIgnored(@TempDir Path tmp) throws Exception {
-        long[] prompt = TinyCheckpoints.ids(25, 5);
+        long[] prompt = TinyModels.ids(25, 5);
         List<Long> free =
                 generate("tiny", Prompt.ids(prompt), SamplingParams.greedy(20).withIgnoreEos(true)).ids;
         // the same weights (same seed), with the 4th greedy token declared EOS
         int eos = free.get(3).intValue();
         registry.load(
                 "eos",
-                TinyCheckpoints.write(tmp.resolve("eos"), TinyCheckpoints.config(512, eos), 3)
+                TinyModels.write(
+                                tmp.resolve("eos"),
+                                TinyModels.llama(512).eos(eos).config(),
+                                3,
+                                TinyModels.VARIED_STD)
                         .toString(),
                 "");
         try {
@@ -217,7 +221,7 @@ class GenerationTest {
             cancel.cancel();
         });
         try (Generation g =
-                engine.prepareGeneration("tiny", Prompt.ids(TinyCheckpoints.ids(10, 6)), SamplingParams.greedy(50))) {
+                engine.prepareGeneration("tiny", Prompt.ids(TinyModels.ids(10, 6)), SamplingParams.greedy(50))) {
             assertEquals(60, engine.budget().inUse());
             g.run(c, cancel);
         }
@@ -229,7 +233,7 @@ class GenerationTest {
         Cancellation early = new Cancellation();
         early.cancel();
         try (Generation g =
-                engine.prepareGeneration("tiny", Prompt.ids(TinyCheckpoints.ids(40, 6)), SamplingParams.greedy(5))) {
+                engine.prepareGeneration("tiny", Prompt.ids(TinyModels.ids(40, 6)), SamplingParams.greedy(5))) {
             g.run(none, early);
         }
         assertEquals(FinishReason.CANCELLED, none.result.finishReason());

@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
 import ai.posemesh.serve.InferenceException;
 import ai.posemesh.serve.InferenceException.Reason;
-import ai.posemesh.serve.TinyCheckpoints;
+import ai.posemesh.testkit.TinyModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -30,7 +29,7 @@ class ModelRegistryTest {
 
     @BeforeAll
     static void write(@TempDir Path tmp) throws Exception {
-        model = TinyCheckpoints.write(tmp.resolve("tiny-a"), TinyCheckpoints.config(64, ByteLevelTokenizer.EOS), 1);
+        model = TinyModels.write(tmp.resolve("tiny-a"), TinyModels.llama(64).config(), 1, TinyModels.VARIED_STD);
     }
 
     static InferenceException refused(Reason reason, Executable e) {
@@ -91,7 +90,7 @@ class ModelRegistryTest {
     @Test
     void manifestsAreVerifiedFileByFile(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("ckpt");
-        TinyCheckpoints.write(dir, TinyCheckpoints.config(64, ByteLevelTokenizer.EOS), 2);
+        TinyModels.write(dir, TinyModels.llama(64).config(), 2, TinyModels.VARIED_STD);
         String sha = writeManifest(dir);
         try (ModelRegistry r = new ModelRegistry()) {
             LoadedModel m = r.load("ok", dir.toString(), sha.toUpperCase());

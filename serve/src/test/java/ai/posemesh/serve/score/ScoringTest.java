@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.posemesh.model.score.TokenScorer;
-import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
 import ai.posemesh.serve.Cancellation;
 import ai.posemesh.serve.InferenceEngine;
 import ai.posemesh.serve.Prompt;
-import ai.posemesh.serve.TinyCheckpoints;
 import ai.posemesh.serve.admission.TokenBudget;
 import ai.posemesh.serve.registry.LoadedModel;
 import ai.posemesh.serve.registry.ModelRegistry;
+import ai.posemesh.testkit.TinyModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +33,7 @@ class ScoringTest {
         engine = new InferenceEngine(registry, new TokenBudget(100_000), 32);
         tiny = registry.load(
                 "",
-                TinyCheckpoints.write(tmp.resolve("tiny"), TinyCheckpoints.config(256, ByteLevelTokenizer.EOS), 9)
+                TinyModels.write(tmp.resolve("tiny"), TinyModels.llama(256).config(), 9, TinyModels.VARIED_STD)
                         .toUri()
                         .toString(),
                 "");
@@ -75,7 +74,7 @@ class ScoringTest {
 
     @Test
     void streamedScoresEqualTokenScorer() {
-        long[] ids = TinyCheckpoints.ids(200, 1);
+        long[] ids = TinyModels.ids(200, 1);
         TokenScorer.Result one = TokenScorer.score(
                 tiny.llama(), ids, TokenScorer.Options.onePass().withPrefillChunk(32));
         assertSame(one, score(ids, ScoreOptions.onePass().withChunkTokens(50)), 50);
@@ -93,7 +92,7 @@ class ScoringTest {
 
     @Test
     void slidingWindowsEqualTokenScorer() {
-        long[] ids = TinyCheckpoints.ids(300, 2);
+        long[] ids = TinyModels.ids(300, 2);
         TokenScorer.Result want = TokenScorer.score(
                 tiny.llama(), ids, TokenScorer.Options.sliding(64, 24).withPrefillChunk(32));
         assertSame(want, score(ids, ScoreOptions.sliding(64, 24).withChunkTokens(100)), 100);
@@ -101,7 +100,7 @@ class ScoringTest {
 
     @Test
     void greedyFlagsAndAlternatives() {
-        long[] ids = TinyCheckpoints.ids(60, 3);
+        long[] ids = TinyModels.ids(60, 3);
         List<ScoreChunk> chunks = score(ids, ScoreOptions.onePass().withTopLogprobs(4));
         ScoreChunk c = chunks.get(0);
         for (int i = 0; i < c.size(); i++) {
@@ -115,7 +114,7 @@ class ScoringTest {
 
     @Test
     void cancelledScoringStopsAndFreesItsBudget() {
-        long[] ids = TinyCheckpoints.ids(250, 4);
+        long[] ids = TinyModels.ids(250, 4);
         Cancellation cancel = new Cancellation();
         List<ScoreChunk> got = new ArrayList<>();
         try (Scoring s =

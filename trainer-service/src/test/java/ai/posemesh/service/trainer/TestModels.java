@@ -1,20 +1,12 @@
 package ai.posemesh.service.trainer;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.posemesh.model.Engines;
-import ai.posemesh.model.config.LlamaConfig;
-import ai.posemesh.model.config.RopeParameters;
-import ai.posemesh.model.io.HfCheckpoint;
-import ai.posemesh.model.llama.Llama;
-import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
+import ai.posemesh.testkit.TinyModels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /** Tiny real inputs for the tests: a random byte-level LLaMA as an HF directory, and a JSONL corpus. */
@@ -23,34 +15,8 @@ public final class TestModels {
     private TestModels() {}
 
     /** A 2-layer, d=32 LLaMA with a {@code maxPos}-token window (default RoPE), written once per directory. */
-    public static synchronized Path tinyModel(Path dir, int maxPos) throws IOException {
-        if (Files.isRegularFile(dir.resolve(HfCheckpoint.CONFIG))) {
-            return dir;
-        }
-        LlamaConfig config = new LlamaConfig(
-                ByteLevelTokenizer.VOCAB_SIZE,
-                32,
-                LlamaConfig.defaultIntermediateSize(32),
-                2,
-                4,
-                2,
-                8,
-                maxPos,
-                1e-6,
-                false,
-                false,
-                false,
-                ByteLevelTokenizer.BOS,
-                new int[] {ByteLevelTokenizer.EOS},
-                ByteLevelTokenizer.PAD,
-                "float32",
-                RopeParameters.of("default", 10000.0, Map.of()));
-        try (NDManager m = Engines.newManager();
-                Llama model = Llama.random(config, 7, m.newSubManager())) {
-            HfCheckpoint.save(model, dir, DataType.FLOAT32);
-            ByteLevelTokenizer.write(dir, maxPos);
-        }
-        return dir;
+    public static Path tinyModel(Path dir, int maxPos) throws IOException {
+        return TinyModels.writeOnce(dir, TinyModels.llama(maxPos).config(), 7);
     }
 
     /** {@code docs} documents of {@code chars} characters each (byte-level: one token per character). */

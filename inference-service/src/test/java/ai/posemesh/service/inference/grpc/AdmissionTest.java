@@ -11,6 +11,7 @@ import ai.posemesh.proto.inference.v1.SamplingParams;
 import ai.posemesh.service.inference.InferenceRuntime;
 import ai.posemesh.service.inference.Rpc;
 import ai.posemesh.service.inference.TestModels;
+import ai.posemesh.testkit.TinyModels;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -42,7 +43,7 @@ class AdmissionTest {
     static GenerateRequest big(int maxNew) {
         return GenerateRequest.newBuilder()
                 .setModel(TestModels.LONG)
-                .setPrompt(Rpc.ids(TestModels.ids(10, 1)))
+                .setPrompt(Rpc.ids(TinyModels.ids(10, 1)))
                 .setSampling(SamplingParams.newBuilder()
                         .setMaxNewTokens(maxNew)
                         .setTemperature(0)

@@ -18,6 +18,7 @@ import ai.posemesh.proto.inference.v1.UnloadModelRequest;
 import ai.posemesh.proto.inference.v1.UploadHeader;
 import ai.posemesh.service.inference.Rpc;
 import ai.posemesh.service.inference.TestModels;
+import ai.posemesh.testkit.TinyModels;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -70,12 +71,12 @@ class ErrorsTest {
         ErrorInfo info = Rpc.refused(
                 Status.Code.OUT_OF_RANGE,
                 "CONTEXT_LENGTH_EXCEEDED",
-                () -> generate(request(TestModels.ids(4000, 1), 100)));
+                () -> generate(request(TinyModels.ids(4000, 1), 100)));
         assertEquals("4000", info.getMetadataOrThrow("prompt_tokens"));
         assertEquals("100", info.getMetadataOrThrow("max_new_tokens"));
         assertEquals("4096", info.getMetadataOrThrow("max_context"));
         StatusRuntimeException e =
-                assertThrows(StatusRuntimeException.class, () -> generate(request(TestModels.ids(4000, 1), 100)));
+                assertThrows(StatusRuntimeException.class, () -> generate(request(TinyModels.ids(4000, 1), 100)));
         assertEquals(
                 "prompt has 4000 tokens + max_new_tokens 100 = 4100 > max_context 4096 of model 'tiny'; "
                         + "shorten the prompt or lower max_new_tokens",
@@ -86,7 +87,7 @@ class ErrorsTest {
                 () -> inference
                         .score(ScoreRequest.newBuilder()
                                 .setModel(TestModels.TINY)
-                                .setInput(Rpc.ids(TestModels.ids(5000, 1)))
+                                .setInput(Rpc.ids(TinyModels.ids(5000, 1)))
                                 .build())
                         .hasNext());
         assertEquals("5000", info.getMetadataOrThrow("prompt_tokens"));
@@ -96,7 +97,7 @@ class ErrorsTest {
     void badArgumentsNameTheirField() {
         StatusRuntimeException e = assertThrows(
                 StatusRuntimeException.class,
-                () -> generate(request(TestModels.ids(10, 2), 5)
+                () -> generate(request(TinyModels.ids(10, 2), 5)
                         .setSampling(SamplingParams.newBuilder().setTemperature(-1))));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertEquals("INVALID_SAMPLING", Rpc.detail(e, ErrorInfo.class).getReason());
@@ -107,7 +108,7 @@ class ErrorsTest {
         Rpc.refused(
                 Status.Code.INVALID_ARGUMENT,
                 "INVALID_SAMPLING",
-                () -> generate(request(TestModels.ids(10, 2), 5)
+                () -> generate(request(TinyModels.ids(10, 2), 5)
                         .setSampling(SamplingParams.newBuilder().setTopP(0))));
         Rpc.refused(Status.Code.INVALID_ARGUMENT, "EMPTY_PROMPT", () -> generate(request(new long[0], 5)));
         Rpc.refused(
@@ -128,7 +129,7 @@ class ErrorsTest {
                 () -> inference
                         .score(ScoreRequest.newBuilder()
                                 .setModel(TestModels.TINY)
-                                .setInput(Rpc.ids(TestModels.ids(100, 2)))
+                                .setInput(Rpc.ids(TinyModels.ids(100, 2)))
                                 .setWindow(50)
                                 .setStride(50)
                                 .build())
@@ -140,7 +141,7 @@ class ErrorsTest {
         ErrorInfo info = Rpc.refused(
                 Status.Code.NOT_FOUND,
                 "MODEL_NOT_FOUND",
-                () -> generate(request(TestModels.ids(10, 3), 5).setModel("no-such-model")));
+                () -> generate(request(TinyModels.ids(10, 3), 5).setModel("no-such-model")));
         assertEquals("no-such-model", info.getMetadataOrThrow("model"));
         assertTrue(info.getMetadataOrThrow("loaded").contains(TestModels.TINY));
         Rpc.refused(
@@ -173,7 +174,7 @@ class ErrorsTest {
                 Files.copy(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        String sha = TestModels.writeManifest(dir);
+        String sha = TinyModels.writeManifest(dir, 7);
         ErrorInfo info = Rpc.refused(
                 Status.Code.FAILED_PRECONDITION,
                 "MANIFEST_MISMATCH",

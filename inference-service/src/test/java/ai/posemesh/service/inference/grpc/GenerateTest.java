@@ -26,6 +26,7 @@ import ai.posemesh.proto.inference.v1.UploadEnd;
 import ai.posemesh.proto.inference.v1.UploadHeader;
 import ai.posemesh.service.inference.Rpc;
 import ai.posemesh.service.inference.TestModels;
+import ai.posemesh.testkit.TinyModels;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcClient;
@@ -89,7 +90,7 @@ class GenerateTest {
 
     @Test
     void greedyStreamEqualsTheGreedyDecoder() {
-        long[] prompt = TestModels.ids(700, 1); // two prefill chunks
+        long[] prompt = TinyModels.ids(700, 1); // two prefill chunks
         Rpc.Stream s = Rpc.collect(inference.generate(GenerateRequest.newBuilder()
                 .setModel(TestModels.TINY)
                 .setPrompt(Rpc.ids(prompt))

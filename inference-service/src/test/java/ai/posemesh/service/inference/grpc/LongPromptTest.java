@@ -14,6 +14,7 @@ import ai.posemesh.proto.inference.v1.UploadEnd;
 import ai.posemesh.proto.inference.v1.UploadHeader;
 import ai.posemesh.service.inference.Rpc;
 import ai.posemesh.service.inference.TestModels;
+import ai.posemesh.testkit.TinyModels;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcClient;
@@ -60,7 +61,7 @@ class LongPromptTest {
     @Test
     void aLongPromptUploadedInChunksGetsTokens() throws Exception {
         TestModels.ensureLoaded(inference, TestModels.LONG);
-        long[] ids = TestModels.ids(TOKENS, 7);
+        long[] ids = TinyModels.ids(TOKENS, 7);
         List<GenerateResponse> got = new ArrayList<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
         long t0 = System.nanoTime();

@@ -13,6 +13,7 @@ import ai.posemesh.proto.inference.v1.ScoreRequest;
 import ai.posemesh.proto.inference.v1.ScoreResponse;
 import ai.posemesh.service.inference.Rpc;
 import ai.posemesh.service.inference.TestModels;
+import ai.posemesh.testkit.TinyModels;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ class ScoreTest {
 
     @Test
     void onePassEqualsPoseScore() {
-        long[] ids = TestModels.ids(1500, 2);
+        long[] ids = TinyModels.ids(1500, 2);
         TokenScorer.Result want = TokenScorer.score(reference, ids, TokenScorer.Options.onePass());
         assertScores(
                 want,
@@ -101,7 +102,7 @@ class ScoreTest {
 
     @Test
     void slidingWindowsEqualPoseScoreWithWindows() {
-        long[] ids = TestModels.ids(900, 3);
+        long[] ids = TinyModels.ids(900, 3);
         TokenScorer.Result want = TokenScorer.score(reference, ids, TokenScorer.Options.sliding(256, 100));
         assertScores(
                 want,
@@ -130,7 +131,7 @@ class ScoreTest {
 
     @Test
     void greedyFlagsAndTopLogprobs() {
-        long[] ids = TestModels.ids(50, 4);
+        long[] ids = TinyModels.ids(50, 4);
         ScoreResponse r = score(
                         inference,
                         ScoreRequest.newBuilder()

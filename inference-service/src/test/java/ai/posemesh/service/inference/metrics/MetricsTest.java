@@ -10,6 +10,7 @@ import ai.posemesh.proto.inference.v1.InferenceGrpc;
 import ai.posemesh.proto.inference.v1.SamplingParams;
 import ai.posemesh.service.inference.Rpc;
 import ai.posemesh.service.inference.TestModels;
+import ai.posemesh.testkit.TinyModels;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,7 +55,7 @@ class MetricsTest {
         TestModels.ensureLoaded(inference, TestModels.TINY);
         Rpc.collect(inference.generate(GenerateRequest.newBuilder()
                 .setModel(TestModels.TINY)
-                .setPrompt(Rpc.ids(TestModels.ids(40, 5)))
+                .setPrompt(Rpc.ids(TinyModels.ids(40, 5)))
                 .setSampling(SamplingParams.newBuilder()
                         .setMaxNewTokens(6)
                         .setTemperature(0)
@@ -65,7 +66,7 @@ class MetricsTest {
                 () -> inference
                         .generate(GenerateRequest.newBuilder()
                                 .setModel(TestModels.TINY)
-                                .setPrompt(Rpc.ids(TestModels.ids(4000, 5)))
+                                .setPrompt(Rpc.ids(TinyModels.ids(4000, 5)))
                                 .setSampling(SamplingParams.newBuilder().setMaxNewTokens(100))
                                 .build())
                         .hasNext());

@@ -11,6 +11,7 @@ import ai.posemesh.proto.inference.v1.SamplingParams;
 import ai.posemesh.service.inference.InferenceRuntime;
 import ai.posemesh.service.inference.Rpc;
 import ai.posemesh.service.inference.TestModels;
+import ai.posemesh.testkit.TinyModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Context;
@@ -60,7 +61,7 @@ class CompletionsAdmissionTest {
                 .put("max_tokens", maxTokens)
                 .put("temperature", 0)
                 .put("ignore_eos", true);
-        body.set("prompt", CompletionsTest.ids(TestModels.ids(10, 1)));
+        body.set("prompt", CompletionsTest.ids(TinyModels.ids(10, 1)));
         return body;
     }
 
@@ -77,7 +78,7 @@ class CompletionsAdmissionTest {
         try (Context.CancellableContext call = Context.current().withCancellation()) {
             Iterator<GenerateResponse> a = call.call(() -> inference.generate(GenerateRequest.newBuilder()
                     .setModel(TestModels.LONG)
-                    .setPrompt(Rpc.ids(TestModels.ids(10, 1)))
+                    .setPrompt(Rpc.ids(TinyModels.ids(10, 1)))
                     .setSampling(SamplingParams.newBuilder()
                             .setMaxNewTokens(200_000)
                             .setTemperature(0)

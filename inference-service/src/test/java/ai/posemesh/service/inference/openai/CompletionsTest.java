@@ -16,6 +16,7 @@ import ai.posemesh.proto.inference.v1.ScoreRequest;
 import ai.posemesh.proto.inference.v1.ScoreResponse;
 import ai.posemesh.service.inference.Rpc;
 import ai.posemesh.service.inference.TestModels;
+import ai.posemesh.testkit.TinyModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -151,7 +152,7 @@ class CompletionsTest {
     @Test
     void echoWithLogprobsEqualsScore() throws Exception {
         // random bytes, then the model's own greedy continuation: targets it does and does not predict
-        long[] random = TestModels.ids(250, 11);
+        long[] random = TinyModels.ids(250, 11);
         Rpc.Stream more = Rpc.collect(inference.generate(GenerateRequest.newBuilder()
                 .setModel(TestModels.TINY)
                 .setPrompt(Rpc.ids(random))
@@ -331,7 +332,7 @@ class CompletionsTest {
 
     @Test
     void overLengthIsContextLengthExceeded() throws Exception {
-        JsonNode e = refused(request().put("max_tokens", 100).set("prompt", ids(TestModels.ids(4000, 1))), 400);
+        JsonNode e = refused(request().put("max_tokens", 100).set("prompt", ids(TinyModels.ids(4000, 1))), 400);
         assertEquals("context_length_exceeded", e.get("code").asText());
         assertEquals("invalid_request_error", e.get("type").asText());
         assertEquals("prompt", e.get("param").asText());
@@ -345,11 +346,11 @@ class CompletionsTest {
                         .put("max_tokens", 0)
                         .put("echo", true)
                         .put("logprobs", 0)
-                        .set("prompt", ids(TestModels.ids(5000, 1))),
+                        .set("prompt", ids(TinyModels.ids(5000, 1))),
                 400);
         assertEquals("context_length_exceeded", e.get("code").asText());
         e = refused(
-                request().put("max_tokens", 100).put("stream", true).set("prompt", ids(TestModels.ids(4000, 1))), 400);
+                request().put("max_tokens", 100).put("stream", true).set("prompt", ids(TinyModels.ids(4000, 1))), 400);
         assertEquals("context_length_exceeded", e.get("code").asText());
     }
 
