@@ -15,6 +15,7 @@ import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.config.LlamaConfig;
 import ai.posemesh.model.config.RopeParameters;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.io.Safetensors;
 import ai.posemesh.model.llama.Llama;
@@ -285,7 +286,7 @@ public final class Trainer {
 
         void restore(Path dir) {
             JsonNode state = ConfigJson.read(dir.resolve(Checkpoints.STATE_DIR).resolve("state.json"));
-            JsonNode manifest = Checkpoints.manifest(dir);
+            JsonNode manifest = CheckpointManifest.read(dir);
             JsonNode job = manifest.get("job");
             ObjectNode mine = jobJson();
             if (job == null || !mine.toString().equals(job.toString())) { // as written: Jackson's int/long nodes differ
