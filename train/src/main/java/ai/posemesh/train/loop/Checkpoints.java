@@ -2,10 +2,12 @@ package ai.posemesh.train.loop;
 
 import ai.djl.ndarray.types.DataType;
 import ai.posemesh.model.config.ConfigJson;
+import ai.posemesh.model.config.LlamaConfig;
 import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.io.Safetensors;
 import ai.posemesh.model.llama.Llama;
+import ai.posemesh.train.TrainListener;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -78,13 +80,19 @@ public final class Checkpoints {
         return sha;
     }
 
-    /** A checkpoint already on disk, as the trainer announced it: identity, step and the numbers its manifest holds. */
-    public static ai.posemesh.train.TrainListener.Checkpoint describe(Path dir) {
+    /**
+     * A checkpoint already on disk, as the trainer announced it: identity, step, the RoPE and length of its config and
+     * the numbers its manifest holds.
+     */
+    public static TrainListener.Checkpoint describe(Path dir) {
         JsonNode m = CheckpointManifest.read(dir);
-        return new ai.posemesh.train.TrainListener.Checkpoint(
+        LlamaConfig config = HfCheckpoint.readConfig(dir);
+        return new TrainListener.Checkpoint(
                 dir,
                 m.path("step").asInt(),
                 CheckpointManifest.sha256Of(dir),
+                config.rope(),
+                config.maxPositionEmbeddings(),
                 m.path("train_loss").asDouble(Double.NaN),
                 m.path("wall_seconds").asDouble(Double.NaN),
                 m.path("peak_rss_bytes").asLong(-1),

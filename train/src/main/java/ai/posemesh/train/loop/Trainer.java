@@ -365,7 +365,8 @@ public final class Trainer {
             manifest.put("wall_seconds", wall);
             manifest.put("peak_rss_bytes", peak);
             String sha = Checkpoints.write(dir, model, saveType, spec.base(), optimizer, state, manifest);
-            TrainListener.Checkpoint c = new TrainListener.Checkpoint(dir, step, sha, recentLoss(), wall, peak, last);
+            TrainListener.Checkpoint c = new TrainListener.Checkpoint(
+                    dir, step, sha, target.rope(), target.maxPositionEmbeddings(), recentLoss(), wall, peak, last);
             listener.onCheckpoint(c);
             return c;
         }

@@ -109,6 +109,14 @@ class TrainerTest {
         assertEquals(4.0, c.rope().requireDouble("factor"));
         assertEquals(32, c.originalMaxPositionEmbeddings());
         assertEquals(128, c.maxPositionEmbeddings());
+        // the notification carries what the config says, and a checkpoint found on disk is described the same way
+        assertEquals(c.rope().toJson(), last.rope().toJson());
+        assertEquals(128, last.maxPositionEmbeddings());
+        TrainListener.Checkpoint found = Checkpoints.describe(last.dir());
+        assertEquals(last.rope().toJson(), found.rope().toJson());
+        assertEquals(
+                List.of(last.step(), last.manifestSha256(), last.maxPositionEmbeddings(), last.last()),
+                List.of(found.step(), found.manifestSha256(), found.maxPositionEmbeddings(), found.last()));
         assertTrue(Files.isRegularFile(last.dir().resolve("tokenizer.json")));
         JsonNode manifest = CheckpointManifest.read(last.dir());
         assertEquals(CheckpointManifest.sha256(last.dir().resolve("manifest.json")), last.manifestSha256());
