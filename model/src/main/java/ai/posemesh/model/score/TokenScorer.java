@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * Exact token log-probabilities: {@code logprobs[i] = ln p(ids[i+1] | ids[0..i])}.
  *
  * <p>Memory stays bounded at any length: sequences longer than {@code prefillChunk} are run as chunked prefill over a
- * KV cache, and logits are formed {@code rowsPerLogitsBlock} rows at a time, so no [tokens × vocab] tensor exists.
+ * KV cache, and logits are formed {@code logitsBudgetFloats / vocab} rows at a time, so no [tokens × vocab] tensor
+ * exists.
  */
 public final class TokenScorer {
 
