@@ -1,5 +1,6 @@
 package ai.posemesh.evaluation.config;
 
+import ai.posemesh.model.io.CheckpointManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,15 +17,13 @@ import java.util.stream.Stream;
  */
 public record ModelIdentity(String sha256, String kind) {
 
-    public static final String MANIFEST = "manifest.json";
-
     public static ModelIdentity of(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": no such directory");
         }
-        Path manifest = dir.resolve(MANIFEST);
+        Path manifest = dir.resolve(CheckpointManifest.FILE);
         if (Files.isRegularFile(manifest)) {
-            return new ModelIdentity(SuiteConfig.sha256(manifest), "manifest");
+            return new ModelIdentity(CheckpointManifest.sha256(manifest), "manifest");
         }
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
@@ -42,12 +41,10 @@ public record ModelIdentity(String sha256, String kind) {
         for (Path f : files) {
             lines.append(f.getFileName())
                     .append(' ')
-                    .append(SuiteConfig.sha256(f))
+                    .append(CheckpointManifest.sha256(f))
                     .append('\n');
         }
-        return new ModelIdentity(
-                SuiteConfig.hex(SuiteConfig.digest().digest(lines.toString().getBytes(StandardCharsets.UTF_8))),
-                "files");
+        return new ModelIdentity(CheckpointManifest.sha256(lines.toString().getBytes(StandardCharsets.UTF_8)), "files");
     }
 
     /** The evaluation id of a model under a suite configuration: {@code eval-<sha 12>-<suite sha 8>}. */

@@ -1,18 +1,13 @@
 package ai.posemesh.evaluation.config;
 
 import ai.posemesh.model.config.ConfigJson;
+import ai.posemesh.model.io.CheckpointManifest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * What an evaluation runs, with everything that changes its numbers, and the hash that names it. Two evaluations of
@@ -53,7 +48,7 @@ public record SuiteConfig(
     /** The same with the corpus file's sha256 filled in (reads the file). */
     public static SuiteConfig withCorpus(
             int[] pplLengths, Path corpus, int docs, int[] passkeyLengths, int trials, long seed, int depthBins) {
-        String sha = pplLengths.length == 0 ? "" : sha256(corpus);
+        String sha = pplLengths.length == 0 ? "" : CheckpointManifest.sha256(corpus);
         return new SuiteConfig(
                 pplLengths,
                 pplLengths.length == 0 ? "" : corpus.toString(),
@@ -89,30 +84,7 @@ public record SuiteConfig(
 
     /** sha256 (lowercase hex) of {@link #canonicalJson()}. */
     public String sha256() {
-        return hex(digest().digest(canonicalJson().getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** sha256 of a file's bytes, streamed. An unreadable file is an IllegalArgumentException naming it. */
-    public static String sha256(Path file) {
-        MessageDigest d = digest();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), d)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")", e);
-        }
-        return hex(d.digest());
-    }
-
-    static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
+        return CheckpointManifest.sha256(canonicalJson().getBytes(StandardCharsets.UTF_8));
     }
 
     private static void check(boolean ok, String field, String reason) {

@@ -1,7 +1,5 @@
 package ai.posemesh.service.trainer.jobs;
 
-import ai.posemesh.model.config.LlamaConfig;
-import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
 import ai.posemesh.proto.events.v1.Sampler;
 import ai.posemesh.proto.mapping.ModelMessages;
@@ -10,7 +8,7 @@ import ai.posemesh.train.TrainListener.Checkpoint;
 import ai.posemesh.train.TrainSpec;
 import java.nio.file.Path;
 
-/** CheckpointPublished from what the training library reports; the RoPE comes from the checkpoint's config.json. */
+/** CheckpointPublished from what the training library reports (RoPE and target length: the config it wrote). */
 public final class CheckpointEvents {
 
     private CheckpointEvents() {}
@@ -27,7 +25,6 @@ public final class CheckpointEvents {
     }
 
     public static CheckpointPublished event(String jobId, String replica, TrainSpec spec, Checkpoint cp) {
-        LlamaConfig config = HfCheckpoint.readConfig(cp.dir());
         return CheckpointPublished.newBuilder()
                 .setCheckpointId(checkpointId(jobId, cp.dir()))
                 .setUri(uri(cp.dir()))
@@ -39,9 +36,9 @@ public final class CheckpointEvents {
                         .setChunks(spec.method() == TrainSpec.Method.POSE ? spec.chunks() : 1)
                         .setPositionRange(spec.method() == TrainSpec.Method.NONE ? spec.trainLen() : spec.targetLen())
                         .setSeed(spec.seed()))
-                .setRope(ModelMessages.rope(config.rope()))
+                .setRope(ModelMessages.rope(cp.rope()))
                 .setTrainLen(spec.trainLen())
-                .setTargetLen(config.maxPositionEmbeddings())
+                .setTargetLen(cp.maxPositionEmbeddings())
                 .setStep(cp.step())
                 .setTotalSteps(spec.steps())
                 .setTrainLoss(cp.trainLoss())

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.posemesh.kafka.KafkaClients;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobSpec;
@@ -257,7 +258,7 @@ class JobQueueTest {
                 List.of(1, 2), events.stream().map(CheckpointPublished::getStep).toList(), events.toString());
         for (CheckpointPublished e : events) {
             Path dir = Path.of(java.net.URI.create(e.getUri()));
-            assertEquals(TestEvents.sha256(dir.resolve("manifest.json")), e.getManifestSha256());
+            assertEquals(CheckpointManifest.sha256(dir.resolve("manifest.json")), e.getManifestSha256());
             assertEquals(e.getStep() == 2, e.getLast());
         }
         assertEquals(2, end.getCheckpointsCount());
