@@ -3,25 +3,22 @@ package ai.posemesh.testkit;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.posemesh.model.Engines;
+import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.config.LlamaConfig;
 import ai.posemesh.model.config.RopeParameters;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * Tiny random byte-level LLaMA checkpoints for tests: complete HF directories (config.json, model.safetensors and the
- * byte-level tokenizer's files), a trainer-style manifest.json when asked, and byte-level token ids. The shape is the
+ * byte-level tokenizer's files), manifest.json when asked (the model library's writer), and byte-level token ids. The shape is the
  * tests' usual one unless told otherwise ({@link #llama}); the weights are {@link Llama#random} from a seed.
  */
 public final class TinyModels {
@@ -158,41 +155,14 @@ public final class TinyModels {
     }
 
     /**
-     * Writes manifest.json as the trainer does: {@code {"step":N,"files":{name: sha256, …}}} over every other file of
-     * {@code dir}, by name.
+     * Writes manifest.json as the trainer does ({@link CheckpointManifest#write}: {@code step}, then the sha256 of
+     * every other file).
      *
      * @return the manifest's sha256 (a checkpoint's identity)
      */
     public static String writeManifest(Path dir, int step) throws IOException {
-        StringBuilder files = new StringBuilder();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> !p.getFileName().toString().equals("manifest.json"))
-                    .sorted()
-                    .toList()) {
-                files.append(files.length() == 0 ? "" : ",")
-                        .append('"')
-                        .append(p.getFileName())
-                        .append("\":\"")
-                        .append(sha256(p))
-                        .append('"');
-            }
-        }
-        byte[] manifest = ("{\"step\":" + step + ",\"files\":{" + files + "}}").getBytes(StandardCharsets.UTF_8);
-        Files.write(dir.resolve("manifest.json"), manifest);
-        return sha256(manifest);
-    }
-
-    /** The sha256 of a file, lowercase hex. */
-    public static String sha256(Path file) throws IOException {
-        return sha256(Files.readAllBytes(file));
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return CheckpointManifest.write(
+                dir, ConfigJson.MAPPER.createObjectNode().put("step", step));
     }
 
     /** {@code n} byte-level token ids: BOS, then random bytes. */

@@ -1,5 +1,6 @@
 package ai.posemesh.service.eval;
 
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.testkit.TinyModels;
 import java.io.IOException;
@@ -33,8 +34,8 @@ public final class TestModels {
         return dir;
     }
 
-    public static String manifestSha(Path dir) throws IOException {
-        return TinyModels.sha256(dir.resolve("manifest.json"));
+    public static String manifestSha(Path dir) {
+        return CheckpointManifest.sha256(dir.resolve(CheckpointManifest.FILE));
     }
 
     /** {@code docs} documents of {@code chars} characters (byte-level: one token per character). */
