@@ -1,11 +1,11 @@
 package ai.posemesh.cli;
 
-import ai.posemesh.train.TrainException;
-import ai.posemesh.train.data.DataFetcher;
-import ai.posemesh.train.data.Family;
-import ai.posemesh.train.data.FetchException;
-import ai.posemesh.train.data.PackageSource;
-import ai.posemesh.train.data.SystemPackageSource;
+import ai.posemesh.corpus.CorpusException;
+import ai.posemesh.corpus.Family;
+import ai.posemesh.corpus.fetch.DataFetcher;
+import ai.posemesh.corpus.fetch.FetchException;
+import ai.posemesh.corpus.fetch.PackageSource;
+import ai.posemesh.corpus.fetch.SystemPackageSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -106,7 +106,7 @@ final class DataCommand implements Runnable {
                     stdout.printf("done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, out.resolve("manifest.json"));
                 }
                 return 0;
-            } catch (FetchException | TrainException e) {
+            } catch (FetchException | CorpusException e) {
                 err.println("pose data fetch: error: " + e.getMessage());
                 return 1;
             } catch (IOException e) {

@@ -1,11 +1,11 @@
 package ai.posemesh.cli;
 
+import ai.posemesh.corpus.Corpus;
 import ai.posemesh.proto.trainer.v1.JobSpec;
 import ai.posemesh.proto.trainer.v1.Method;
 import ai.posemesh.train.TrainException;
 import ai.posemesh.train.TrainListener;
 import ai.posemesh.train.TrainSpec;
-import ai.posemesh.train.data.Corpus;
 import ai.posemesh.train.loop.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.posemesh.train.data.DataFetcher;
-import ai.posemesh.train.data.Family;
-import ai.posemesh.train.data.FetchException;
-import ai.posemesh.train.data.Manifest;
-import ai.posemesh.train.data.PackageRef;
-import ai.posemesh.train.data.PackageSource;
+import ai.posemesh.corpus.Family;
+import ai.posemesh.corpus.Manifest;
+import ai.posemesh.corpus.fetch.DataFetcher;
+import ai.posemesh.corpus.fetch.FetchException;
+import ai.posemesh.corpus.fetch.PackageRef;
+import ai.posemesh.corpus.fetch.PackageSource;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package ai.posemesh.train.data;
 
+import ai.posemesh.corpus.Document;
 import ai.posemesh.model.tokenizer.TextTokenizer;
 import ai.posemesh.train.TrainException;
 import ai.posemesh.train.positions.Example;

@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.posemesh.corpus.Corpus;
+import ai.posemesh.corpus.CorpusException;
+import ai.posemesh.corpus.Document;
 import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.ConfigJson;
@@ -19,8 +22,6 @@ import ai.posemesh.model.tokenizer.TextTokenizer;
 import ai.posemesh.train.TrainException;
 import ai.posemesh.train.TrainListener;
 import ai.posemesh.train.TrainSpec;
-import ai.posemesh.train.data.Corpus;
-import ai.posemesh.train.data.Document;
 import ai.posemesh.train.data.TrainingData;
 import ai.posemesh.train.positions.Example;
 import ai.posemesh.train.positions.PositionSampler;
@@ -58,13 +59,22 @@ public final class Trainer {
      * @throws TrainException for a bad spec (INVALID_ARGUMENT) or an unusable base/corpus (FAILED_PRECONDITION)
      * @throws CancellationException when the listener asks to stop
      */
+    /** The corpus, with its failures as the training job's own: FAILED_PRECONDITION on the field that named it. */
+    static List<Document> loadCorpus(String data, Path dataRoot) {
+        try {
+            return Corpus.load(data, dataRoot);
+        } catch (CorpusException e) {
+            throw new TrainException(TrainException.Kind.FAILED_PRECONDITION, e.field(), e.reason(), e);
+        }
+    }
+
     public static TrainListener.Checkpoint run(TrainSpec spec, Path dataRoot, TrainListener listener) {
         spec.validate();
         long t0 = System.nanoTime();
         LlamaConfig base = readBase(spec.base());
         LlamaConfig target = targetConfig(base, spec);
         PositionSampler sampler = PositionSampler.forSpec(spec);
-        List<Document> docs = Corpus.load(spec.data(), dataRoot);
+        List<Document> docs = loadCorpus(spec.data(), dataRoot);
         TrainingData data;
         TextTokenizer tokenizer = loadTokenizer(spec.base());
         int bos = base.bosTokenId() != null ? base.bosTokenId() : 1;
