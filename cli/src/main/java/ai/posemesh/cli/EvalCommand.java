@@ -1,13 +1,14 @@
 package ai.posemesh.cli;
 
 import ai.djl.ndarray.NDManager;
+import ai.posemesh.evaluation.Progress;
 import ai.posemesh.evaluation.passkey.PasskeyEval;
+import ai.posemesh.evaluation.passkey.Trial;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.tokenizer.TextTokenizer;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ final class EvalCommand implements Runnable {
                     TextTokenizer tok = TextTokenizer.load(model)) {
                 PasskeyEval eval = new PasskeyEval(llama, tok);
                 for (int l : lengths) { // every length is checked before the first trial runs
-                    if (eval.fillerUnits(l) < 0) {
+                    if (eval.fillerUnits(eval.promptBudget(l)) < 0) {
                         throw new PoseCommand.CliException(
                                 "--lengths: " + l + " tokens cannot hold the passkey prompt");
                     }
@@ -91,9 +92,9 @@ final class EvalCommand implements Runnable {
                 }
                 out.println("| length | filler units | trials | passed | accuracy |");
                 out.println("|---|---|---|---|---|");
-                List<PasskeyEval.Trial> log = new ArrayList<>();
+                List<Trial> log = new ArrayList<>();
                 for (int l : lengths) {
-                    PasskeyEval.LengthResult r = eval.run(l, trials, seed, log);
+                    PasskeyEval.LengthResult r = eval.run(l, trials, seed, log::add, Progress.NONE);
                     out.printf(
                             "| %d | %d | %d | %d | %.2f |%n", l, r.fillerUnits(), r.trials(), r.passed(), r.accuracy());
                     out.flush();
@@ -107,17 +108,10 @@ final class EvalCommand implements Runnable {
         }
 
         /** One length's trials as JSON lines. */
-        private static String trialLines(List<PasskeyEval.Trial> log, int fillerUnits) throws IOException {
+        private static String trialLines(List<Trial> log, int fillerUnits) throws IOException {
             StringBuilder lines = new StringBuilder();
-            for (PasskeyEval.Trial t : log) {
-                ObjectNode j = ConfigJson.MAPPER.createObjectNode();
-                j.put("length", t.length())
-                        .put("key", t.key())
-                        .put("depth_units", t.depthUnits())
-                        .put("filler_units", fillerUnits)
-                        .put("answer", t.answer())
-                        .put("passed", t.passed());
-                lines.append(ConfigJson.ONE_LINE.writeValueAsString(j)).append('\n');
+            for (Trial t : log) {
+                lines.append(ConfigJson.ONE_LINE.writeValueAsString(t.toJson())).append('\n');
             }
             return lines.toString();
         }
