@@ -2,6 +2,7 @@ package ai.posemesh.cli;
 
 import ai.posemesh.corpus.CorpusException;
 import ai.posemesh.corpus.Family;
+import ai.posemesh.corpus.Manifest;
 import ai.posemesh.corpus.fetch.DataFetcher;
 import ai.posemesh.corpus.fetch.FetchException;
 import ai.posemesh.corpus.fetch.PackageSource;
@@ -103,7 +104,7 @@ final class DataCommand implements Runnable {
             try {
                 List<DataFetcher.Result> results = new DataFetcher(sources.apply(log), out, log).fetch(families, force);
                 if (results.stream().anyMatch(DataFetcher.Result::built)) {
-                    stdout.printf("done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, out.resolve("manifest.json"));
+                    stdout.printf("done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, out.resolve(Manifest.FILE));
                 }
                 return 0;
             } catch (FetchException | CorpusException e) {

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
             "  1. init-model: a tiny random LLaMA with Linear PI x4 (base 256 -> target 1024) as an HF directory",
             "  2. info: what the checkpoint declares",
             "  3. score: exact perplexity of a text file, one pass and with sliding windows (W=256, S=128)",
-            "A random model's perplexity is near the vocabulary size (259): training arrives with the trainer."
+            "A random model's perplexity is near the vocabulary size (259); `pose train` or models/tiny-base give "
+                    + "trained weights."
         })
 final class DemoCommand implements Callable<Integer> {
 

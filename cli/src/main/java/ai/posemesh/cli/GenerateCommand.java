@@ -2,36 +2,17 @@ package ai.posemesh.cli;
 
 import ai.posemesh.proto.inference.v1.Final;
 import ai.posemesh.proto.inference.v1.FinishReason;
-import ai.posemesh.proto.inference.v1.GenerateRequest;
 import ai.posemesh.proto.inference.v1.GenerateResponse;
-import ai.posemesh.proto.inference.v1.GenerateUploadRequest;
-import ai.posemesh.proto.inference.v1.InferenceGrpc;
-import ai.posemesh.proto.inference.v1.Prompt;
-import ai.posemesh.proto.inference.v1.PromptChunk;
 import ai.posemesh.proto.inference.v1.SamplingParams;
-import ai.posemesh.proto.inference.v1.TokenIds;
-import ai.posemesh.proto.inference.v1.UploadEnd;
-import ai.posemesh.proto.inference.v1.UploadHeader;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -55,17 +36,6 @@ import picocli.CommandLine.Option;
         })
 final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
 
-    /** inference-service's gRPC port, used when --endpoint names only a host. */
-    static final int DEFAULT_PORT = 9082;
-    /** Text prompts longer than this (UTF-8 bytes) go through GenerateUpload (gRPC's default message limit: 4 MiB). */
-    static final int UPLOAD_TEXT_BYTES = 1 << 20;
-    /** UTF-8 bytes per uploaded text chunk. */
-    static final int CHUNK_TEXT_BYTES = 256 << 10;
-    /** Token-id prompts with more ids than this go through GenerateUpload (an id takes up to 5 bytes). */
-    static final int UPLOAD_IDS = 256 << 10;
-    /** Token ids per uploaded chunk. */
-    static final int CHUNK_IDS = 64 << 10;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -73,7 +43,7 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
             names = "--endpoint",
             required = true,
             paramLabel = "HOST:PORT",
-            description = "inference-service's gRPC address (port " + DEFAULT_PORT + " when omitted).")
+            description = "inference-service's gRPC address (port " + GenerateClient.DEFAULT_PORT + " when omitted).")
     String endpoint;
 
     @Option(
@@ -141,18 +111,14 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
         if (deadline != null && !(deadline > 0 && Double.isFinite(deadline))) {
             throw bad("--deadline: must be a positive number of seconds, got " + deadline);
         }
-        String target = Grpc.target(endpoint, DEFAULT_PORT);
-        Request request = request(sampling);
-        ManagedChannel channel = Grpc.channel(target);
-        try {
-            return new Stream(
+        String target = GenerateClient.target(endpoint);
+        GenerateClient.Request request = request(sampling);
+        try (GenerateClient client = new GenerateClient(target)) {
+            return new Display(
                             target,
                             spec.commandLine().getOut(),
                             spec.commandLine().getErr())
-                    .deadline(deadline)
-                    .run(channel, request);
-        } finally {
-            Grpc.close(channel);
+                    .run(client, request, deadline == null ? null : Duration.ofNanos(Math.round(deadline * 1e9)));
         }
     }
 
@@ -203,76 +169,14 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
         return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 
-    /** The prompt read, and how it travels: a text or ids; whole (Generate) or in chunks (GenerateUpload). */
-    record Request(GenerateRequest whole, List<GenerateUploadRequest> upload, String what) {}
-
-    Request request(SamplingParams sampling) {
+    /** The prompt read (a file, stdin or --prompt), and whether it goes whole or in chunks. */
+    GenerateClient.Request request(SamplingParams sampling) {
         String name = model == null ? "" : model;
         if (prompt.tokensFile != null) {
-            int[] ids = ids(prompt.tokensFile);
-            String what = String.format("%,d token ids", ids.length);
-            if (upload || ids.length > UPLOAD_IDS) {
-                List<GenerateUploadRequest> parts = new ArrayList<>();
-                parts.add(header(name, sampling));
-                for (int[] c : idChunks(ids, CHUNK_IDS)) {
-                    parts.add(GenerateUploadRequest.newBuilder()
-                            .setChunk(PromptChunk.newBuilder().setTokens(tokenIds(c)))
-                            .build());
-                }
-                parts.add(end());
-                return new Request(null, parts, what);
-            }
-            return new Request(
-                    GenerateRequest.newBuilder()
-                            .setModel(name)
-                            .setSampling(sampling)
-                            .setPrompt(Prompt.newBuilder().setTokens(tokenIds(ids)))
-                            .build(),
-                    null,
-                    what);
+            return GenerateClient.Request.ids(name, sampling, ids(prompt.tokensFile), upload);
         }
         String text = prompt.text != null ? prompt.text : readPrompt(prompt.file);
-        long bytes = utf8Length(text);
-        String what = String.format("%,d bytes of text", bytes);
-        if (upload || bytes > UPLOAD_TEXT_BYTES) {
-            List<GenerateUploadRequest> parts = new ArrayList<>();
-            parts.add(header(name, sampling));
-            for (String c : textChunks(text, CHUNK_TEXT_BYTES)) {
-                parts.add(GenerateUploadRequest.newBuilder()
-                        .setChunk(PromptChunk.newBuilder().setText(c))
-                        .build());
-            }
-            parts.add(end());
-            return new Request(null, parts, what);
-        }
-        return new Request(
-                GenerateRequest.newBuilder()
-                        .setModel(name)
-                        .setSampling(sampling)
-                        .setPrompt(Prompt.newBuilder().setText(text))
-                        .build(),
-                null,
-                what);
-    }
-
-    private static GenerateUploadRequest header(String model, SamplingParams sampling) {
-        return GenerateUploadRequest.newBuilder()
-                .setHeader(UploadHeader.newBuilder().setModel(model).setSampling(sampling))
-                .build();
-    }
-
-    private static GenerateUploadRequest end() {
-        return GenerateUploadRequest.newBuilder()
-                .setEnd(UploadEnd.getDefaultInstance())
-                .build();
-    }
-
-    private static TokenIds tokenIds(int[] ids) {
-        TokenIds.Builder b = TokenIds.newBuilder();
-        for (int id : ids) {
-            b.addIds(id);
-        }
-        return b.build();
+        return GenerateClient.Request.text(name, sampling, text, upload);
     }
 
     private static int[] ids(Path file) {
@@ -303,197 +207,60 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** The length of {@code s} in UTF-8 (a lone surrogate counts 3, as the most it can take). */
-    static long utf8Length(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            n += width(s, i);
-            if (pair(s, i)) {
-                i++;
-            }
-        }
-        return n;
-    }
-
     /**
-     * {@code text} in consecutive pieces of at most {@code maxBytes} UTF-8 bytes each (>= 4), whose concatenation is
-     * {@code text}: a piece never ends inside a surrogate pair, so every piece is valid text by itself.
+     * Shows one call on the calling thread: generated text to {@code out}, flushed per token; the upload notice,
+     * prefill progress and the summary to {@code err}.
      */
-    static List<String> textChunks(String text, int maxBytes) {
-        if (maxBytes < 4) {
-            throw new IllegalArgumentException("maxBytes < 4: " + maxBytes);
-        }
-        List<String> chunks = new ArrayList<>();
-        int start = 0;
-        long bytes = 0;
-        for (int i = 0; i < text.length(); i++) {
-            int w = width(text, i);
-            if (bytes + w > maxBytes) {
-                chunks.add(text.substring(start, i));
-                start = i;
-                bytes = 0;
-            }
-            bytes += w;
-            if (pair(text, i)) {
-                i++;
-            }
-        }
-        if (start < text.length()) {
-            chunks.add(text.substring(start));
-        }
-        return chunks;
-    }
-
-    /** UTF-8 bytes of the character at i (4 for a surrogate pair starting there). */
-    private static int width(String s, int i) {
-        char c = s.charAt(i);
-        return c < 0x80 ? 1 : c < 0x800 ? 2 : pair(s, i) ? 4 : 3;
-    }
-
-    private static boolean pair(String s, int i) {
-        return Character.isHighSurrogate(s.charAt(i))
-                && i + 1 < s.length()
-                && Character.isLowSurrogate(s.charAt(i + 1));
-    }
-
-    /** {@code ids} in consecutive pieces of at most {@code max} ids. */
-    static List<int[]> idChunks(int[] ids, int max) {
-        List<int[]> chunks = new ArrayList<>();
-        for (int from = 0; from < ids.length; from += max) {
-            chunks.add(Arrays.copyOfRange(ids, from, Math.min(ids.length, from + max)));
-        }
-        return chunks;
-    }
-
-    /**
-     * One call: responses are queued by gRPC's threads and shown by the calling thread (text to {@code out}, flushed
-     * per token; progress and the summary to {@code err}). Ctrl-C cancels the call from a shutdown hook and waits
-     * (briefly) for the summary to be printed.
-     */
-    static final class Stream {
-        private static final Object COMPLETED = new Object();
-
+    static final class Display {
         private final String target;
         private final PrintWriter out;
         private final PrintWriter err;
         private final StatusLine progress;
-        private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        private final AtomicReference<ClientCallStreamObserver<?>> call = new AtomicReference<>();
-        private final AtomicBoolean interrupted = new AtomicBoolean();
-        private final CountDownLatch shown = new CountDownLatch(1);
 
         private final long started = System.nanoTime();
         private long prefillStarted;
         private int generated;
         private boolean endsWithNewline = true;
 
-        Stream(String target, PrintWriter out, PrintWriter err) {
+        Display(String target, PrintWriter out, PrintWriter err) {
             this.target = target;
             this.out = out;
             this.err = err;
             this.progress = new StatusLine(err);
         }
 
-        int run(ManagedChannel channel, Request request) {
-            InferenceGrpc.InferenceStub stub = InferenceGrpc.newStub(channel);
-            Thread cancel = new Thread(this::cancelFromHook, "pose-generate-cancel");
-            Runtime.getRuntime().addShutdownHook(cancel);
-            try {
-                if (request.whole() != null) {
-                    stub.withDeadline(deadline).generate(request.whole(), observer(null));
-                } else {
-                    int chunks = request.upload().size() - 2;
-                    err.printf(
-                            "uploading the prompt (%s) in %d chunk%s%n",
-                            request.what(), chunks, chunks == 1 ? "" : "s");
-                    err.flush();
-                    stub.withDeadline(deadline)
-                            .generateUpload(observer(request.upload().iterator()));
-                }
-                return show();
-            } finally {
-                shown.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(cancel);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook runs; it finds the call ended
-                }
+        /** Runs the call until its stream ends; the exit status, or a CliException for a failed call. */
+        int run(GenerateClient client, GenerateClient.Request request, Duration deadline) {
+            if (request.upload() != null) {
+                int chunks = request.chunks();
+                err.printf("uploading the prompt (%s) in %d chunk%s%n", request.what(), chunks, chunks == 1 ? "" : "s");
+                err.flush();
+            }
+            // closed only after the outcome is printed: a Ctrl-C waits for that before the JVM exits
+            try (GenerateClient.Call call = client.generate(request, deadline)) {
+                return show(call);
             }
         }
 
-        private io.grpc.Deadline deadline;
-
-        /** The call's deadline, counted from now; null = none. */
-        Stream deadline(Double seconds) {
-            this.deadline =
-                    seconds == null ? null : io.grpc.Deadline.after(Math.round(seconds * 1e9), TimeUnit.NANOSECONDS);
-            return this;
-        }
-
-        /** Receives the responses; for an upload, sends {@code parts} as fast as the transport takes them. */
-        private <Q> ClientResponseObserver<Q, GenerateResponse> observer(Iterator<Q> parts) {
-            return new ClientResponseObserver<>() {
-                @Override
-                public void beforeStart(ClientCallStreamObserver<Q> requests) {
-                    call.set(requests);
-                    if (parts != null) {
-                        AtomicBoolean halfClosed = new AtomicBoolean();
-                        requests.setOnReadyHandler(() -> {
-                            synchronized (parts) {
-                                while (requests.isReady() && parts.hasNext()) {
-                                    requests.onNext(parts.next());
-                                }
-                                if (!parts.hasNext() && halfClosed.compareAndSet(false, true)) {
-                                    requests.onCompleted();
-                                }
-                            }
-                        });
-                    }
-                }
-
-                @Override
-                public void onNext(GenerateResponse r) {
-                    events.add(r);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    events.add(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    events.add(COMPLETED);
-                }
-            };
-        }
-
-        /** Shows the stream until it ends; the exit status, or a CliException for a failed call. */
-        private int show() {
+        private int show(GenerateClient.Call call) {
             Final fin = null;
             while (true) {
-                Object e;
+                GenerateResponse r;
                 try {
-                    e = events.take();
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    cancel("interrupted");
-                    throw new PoseCommand.CliException("interrupted", 1);
-                }
-                if (e == COMPLETED) {
-                    break;
-                }
-                if (e instanceof Throwable t) {
+                    r = call.next();
+                } catch (StatusRuntimeException e) {
                     progress.breakLine();
                     endText();
-                    if (interrupted.get()) {
+                    if (call.cancelledByUser()) {
                         err.printf("cancelled after %d generated tokens%n", generated);
                         err.flush();
                         return 130;
                     }
-                    throw Grpc.error(asStatus(t), "inference-service", target, true);
+                    throw Grpc.error(e, "inference-service", target, true);
                 }
-                GenerateResponse r = (GenerateResponse) e;
+                if (r == null) {
+                    break;
+                }
                 switch (r.getEventCase()) {
                     case PREFILL ->
                         prefill(r.getPrefill().getTokensDone(), r.getPrefill().getTokensTotal());
@@ -551,35 +318,6 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
             }
             endsWithNewline = true;
         }
-
-        private void cancel(String why) {
-            ClientCallStreamObserver<?> c = call.get();
-            if (c != null) {
-                c.cancel(why, null);
-            }
-        }
-
-        /** Ctrl-C: cancel the call, let the calling thread print what happened. */
-        private void cancelFromHook() {
-            if (shown.getCount() == 0) {
-                return;
-            }
-            interrupted.set(true);
-            cancel("cancelled by the user (Ctrl-C)");
-            try {
-                shown.await(3, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** A failure from gRPC's observer as a StatusRuntimeException, trailers (and so ErrorInfo details) kept. */
-    static StatusRuntimeException asStatus(Throwable t) {
-        if (t instanceof StatusRuntimeException s) {
-            return s;
-        }
-        return Status.fromThrowable(t).asRuntimeException(Status.trailersFromThrowable(t));
     }
 
     /**

@@ -46,6 +46,7 @@ final class InfoCommand implements Callable<Integer> {
         Double factor = c.rope().optDouble("factor");
         Rope.Frequencies f =
                 Rope.frequencies(c.rope(), c.headDim(), c.maxPositionEmbeddings(), c.maxPositionEmbeddings());
+        boolean hfLoadable = Rope.variant(c.rope()).hfLoadable();
         boolean tokenizer = Files.isRegularFile(model.resolve("tokenizer.json"));
         ObjectNode o = ConfigJson.MAPPER.createObjectNode();
         o.put("model", model.toString());
@@ -68,7 +69,7 @@ final class InfoCommand implements Callable<Integer> {
         o.put("attention_factor", f.attentionFactor());
         o.put("base_length", c.originalMaxPositionEmbeddings());
         o.put("target_length", c.maxPositionEmbeddings());
-        o.put("hf_loadable", !Rope.POSEMESH_ONLY.contains(c.rope().type()));
+        o.put("hf_loadable", hfLoadable);
         o.put("tokenizer", tokenizer);
         if (json) {
             out().println(ConfigJson.MAPPER.writeValueAsString(o));
@@ -95,7 +96,7 @@ final class InfoCommand implements Callable<Integer> {
         out().printf(
                         "length          base %d -> target %d tokens%n",
                         c.originalMaxPositionEmbeddings(), c.maxPositionEmbeddings());
-        if (Rope.POSEMESH_ONLY.contains(c.rope().type())) {
+        if (!hfLoadable) {
             out().printf(
                             "note            rope_type '%s' is posemesh's own: HF transformers cannot load it%n",
                             c.rope().type());

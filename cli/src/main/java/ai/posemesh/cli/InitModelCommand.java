@@ -9,6 +9,7 @@ import ai.posemesh.model.config.LlamaConfig;
 import ai.posemesh.model.config.RopeParameters;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
+import ai.posemesh.model.rope.Rope;
 import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
 import ai.posemesh.model.tokenizer.TokenizerFiles;
 import java.nio.file.Files;
@@ -191,7 +192,10 @@ final class InitModelCommand implements Callable<Integer> {
                 throw new CliException("--rope-type " + ropeType + " needs --rope-factor");
             }
             extra.put("factor", ropeFactor);
-            if (Stream.of("yarn", "yarn-pose", "llama3").anyMatch(ropeType::equals) || originalMaxPos != null) {
+            boolean readsOriginal = Rope.find(ropeType)
+                    .map(Rope.Variant::readsOriginalMaxPositionEmbeddings)
+                    .orElse(false);
+            if (readsOriginal || originalMaxPos != null) {
                 extra.put(
                         "original_max_position_embeddings",
                         originalMaxPos != null ? originalMaxPos : (int) Math.round(maxPos / ropeFactor));

@@ -203,10 +203,10 @@ final class RemoteTrain {
                 p.getTokensSeen());
     }
 
-    /** A checkpoint as the progress bar shows it (wall time and peak RSS are the service's, not streamed). */
+    /** A checkpoint as the progress bar shows it (RoPE, length, wall time and peak RSS are not streamed). */
     static TrainListener.Checkpoint checkpoint(CheckpointRef c) {
         return new TrainListener.Checkpoint(
-                dir(c.getUri()), c.getStep(), c.getManifestSha256(), c.getTrainLoss(), 0, 0, c.getLast());
+                dir(c.getUri()), c.getStep(), c.getManifestSha256(), null, 0, c.getTrainLoss(), 0, 0, c.getLast());
     }
 
     /** The checkpoint directory of a file:// URI (the path on the service's machine). */

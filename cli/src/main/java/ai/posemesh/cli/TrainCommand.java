@@ -1,8 +1,8 @@
 package ai.posemesh.cli;
 
 import ai.posemesh.corpus.Corpus;
+import ai.posemesh.proto.mapping.TrainMessages;
 import ai.posemesh.proto.trainer.v1.JobSpec;
-import ai.posemesh.proto.trainer.v1.Method;
 import ai.posemesh.train.TrainException;
 import ai.posemesh.train.TrainListener;
 import ai.posemesh.train.TrainSpec;
@@ -264,13 +264,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (method != null) {
             try {
-                b.setMethod(
-                        switch (TrainSpec.Method.parse(method)) {
-                            case POSE -> Method.METHOD_POSE;
-                            case RANDPOS -> Method.METHOD_RANDPOS;
-                            case FULL -> Method.METHOD_FULL;
-                            case NONE -> Method.METHOD_NONE;
-                        });
+                b.setMethod(TrainMessages.method(TrainSpec.Method.parse(method)));
             } catch (TrainException e) {
                 throw new PoseCommand.CliException(e.getMessage());
             }

@@ -10,6 +10,7 @@ import ai.posemesh.corpus.fetch.DataFetcher;
 import ai.posemesh.corpus.fetch.FetchException;
 import ai.posemesh.corpus.fetch.PackageRef;
 import ai.posemesh.corpus.fetch.PackageSource;
+import ai.posemesh.model.io.CheckpointManifest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -97,7 +98,7 @@ class DataCommandTest {
                 new Manifest.Entry(
                         DataFetcher.BUILDER,
                         "books.jsonl",
-                        DataFetcher.sha256(books),
+                        CheckpointManifest.sha256(books),
                         1,
                         4,
                         0,

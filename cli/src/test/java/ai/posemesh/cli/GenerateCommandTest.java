@@ -231,7 +231,7 @@ class GenerateCommandTest {
     @Test
     void aLargePromptIsUploadedInChunksThatConcatenateToIt() throws Exception {
         fake.script = List.of(prefill(0, 10), token(1, "x"), fin(FinishReason.FINISH_REASON_EOS, 10, 1));
-        String prompt = bigText(GenerateCommand.UPLOAD_TEXT_BYTES + 12345, new Random(3));
+        String prompt = bigText(GenerateClient.UPLOAD_TEXT_BYTES + 12345, new Random(3));
         Path file = Files.writeString(tmp.resolve("p.txt"), prompt, StandardCharsets.UTF_8);
         Run r = generate("--prompt-file", file.toString(), "--model", "m", "--max-new-tokens", "1");
         assertEquals(0, r.code(), r.err());
@@ -246,7 +246,7 @@ class GenerateCommandTest {
         for (GenerateUploadRequest p : parts.subList(1, parts.size() - 1)) {
             assertTrue(p.hasChunk() && p.getChunk().hasText(), p.getPartCase().toString());
             assertTrue(
-                    p.getChunk().getText().getBytes(StandardCharsets.UTF_8).length <= GenerateCommand.CHUNK_TEXT_BYTES);
+                    p.getChunk().getText().getBytes(StandardCharsets.UTF_8).length <= GenerateClient.CHUNK_TEXT_BYTES);
             joined.append(p.getChunk().getText());
         }
         assertEquals(prompt, joined.toString(), "the chunks are the prompt");
@@ -269,7 +269,7 @@ class GenerateCommandTest {
         assertEquals(3, parts.size());
         assertEquals("hi", parts.get(1).getChunk().getText());
 
-        int n = GenerateCommand.UPLOAD_IDS + 5;
+        int n = GenerateClient.UPLOAD_IDS + 5;
         StringBuilder ids = new StringBuilder();
         for (int i = 0; i < n; i++) {
             ids.append(i % 259).append(i % 20 == 19 ? '\n' : ' ');
@@ -279,7 +279,7 @@ class GenerateCommandTest {
         List<Integer> got = new ArrayList<>();
         for (GenerateUploadRequest p : fake.uploads.get(1)) {
             if (p.hasChunk()) {
-                assertTrue(p.getChunk().getTokens().getIdsCount() <= GenerateCommand.CHUNK_IDS);
+                assertTrue(p.getChunk().getTokens().getIdsCount() <= GenerateClient.CHUNK_IDS);
                 got.addAll(p.getChunk().getTokens().getIdsList());
             }
         }
@@ -422,17 +422,17 @@ class GenerateCommandTest {
             }
         }
         String big = bigText(3_000_000, rnd);
-        List<String> chunks = checkChunks(big, GenerateCommand.CHUNK_TEXT_BYTES);
+        List<String> chunks = checkChunks(big, GenerateClient.CHUNK_TEXT_BYTES);
         assertTrue(chunks.size() >= 11, "3 MB in 256 KiB chunks: " + chunks.size());
-        assertEquals(List.of(), GenerateCommand.textChunks("", 16));
+        assertEquals(List.of(), GenerateClient.textChunks("", 16));
         // a pair that would straddle the limit moves whole to the next chunk
-        assertEquals(List.of("abc", "\uD83D\uDE00"), GenerateCommand.textChunks("abc\uD83D\uDE00", 6));
-        assertEquals(10, GenerateCommand.utf8Length("a\u00e9\u20ac\uD83D\uDE00"), "1 + 2 + 3 + 4 bytes");
-        assertEquals(9, GenerateCommand.utf8Length("a\u00e9\u20ac\uD83D"), "a lone surrogate counts 3");
+        assertEquals(List.of("abc", "\uD83D\uDE00"), GenerateClient.textChunks("abc\uD83D\uDE00", 6));
+        assertEquals(10, GenerateClient.utf8Length("a\u00e9\u20ac\uD83D\uDE00"), "1 + 2 + 3 + 4 bytes");
+        assertEquals(9, GenerateClient.utf8Length("a\u00e9\u20ac\uD83D"), "a lone surrogate counts 3");
     }
 
     private static List<String> checkChunks(String text, int max) {
-        List<String> chunks = GenerateCommand.textChunks(text, max);
+        List<String> chunks = GenerateClient.textChunks(text, max);
         assertEquals(text, String.join("", chunks));
         for (String c : chunks) {
             assertFalse(c.isEmpty());
@@ -440,7 +440,7 @@ class GenerateCommandTest {
             assertTrue(bytes <= max, bytes + " > " + max);
             assertFalse(Character.isHighSurrogate(c.charAt(c.length() - 1)), "ends inside a pair");
             assertFalse(Character.isLowSurrogate(c.charAt(0)), "starts inside a pair");
-            assertEquals(bytes, GenerateCommand.utf8Length(c));
+            assertEquals(bytes, GenerateClient.utf8Length(c));
         }
         return chunks;
     }

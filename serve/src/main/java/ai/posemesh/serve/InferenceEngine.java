@@ -15,7 +15,8 @@ import java.util.Map;
  * The inference engine: checks a request against its model (prompt, vocabulary, sampling, context length), admits it
  * under the token budget and hands back a {@link Generation} or {@link Scoring} that runs on the caller's thread.
  * Preparing is cheap and fails fast with an {@link InferenceException}; nothing is allocated for the model until the
- * request is admitted. Adapters (the gRPC service) only translate messages and pick threads.
+ * request is admitted. Adapters (the gRPC service, the OpenAI-compatible HTTP resource) only translate messages and
+ * pick threads.
  */
 public final class InferenceEngine {
 

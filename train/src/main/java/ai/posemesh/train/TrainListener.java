@@ -1,5 +1,6 @@
 package ai.posemesh.train;
 
+import ai.posemesh.model.config.RopeParameters;
 import java.nio.file.Path;
 
 /** What a running job tells its owner (the CLI's progress bar, the service's WatchJob stream and Kafka producer). */
@@ -19,11 +20,16 @@ public interface TrainListener {
      * A checkpoint is complete on disk (weights, config, tokenizer, manifest all written and renamed into place).
      *
      * @param manifestSha256 sha256 of the checkpoint's manifest.json: the checkpoint's identity
+     * @param rope the RoPE parameters its config.json holds (the target's scaling); null where unknown (a remote job's
+     *     checkpoint as WatchJob reports it)
+     * @param maxPositionEmbeddings its config.json's max_position_embeddings (the target length Lt); 0 where unknown
      */
     record Checkpoint(
             Path dir,
             int step,
             String manifestSha256,
+            RopeParameters rope,
+            int maxPositionEmbeddings,
             double trainLoss,
             double wallSeconds,
             long peakRssBytes,

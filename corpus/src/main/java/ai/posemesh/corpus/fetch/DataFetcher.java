@@ -5,9 +5,9 @@ import ai.posemesh.corpus.Document;
 import ai.posemesh.corpus.Family;
 import ai.posemesh.corpus.Jsonl;
 import ai.posemesh.corpus.Manifest;
+import ai.posemesh.model.io.CheckpointManifest;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -15,14 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -199,7 +195,7 @@ public final class DataFetcher {
         if (!Files.isRegularFile(file)) {
             return file.getFileName() + " is missing";
         }
-        if (!sha256(file).equals(e.sha256())) {
+        if (!CheckpointManifest.sha256(file).equals(e.sha256())) {
             return file.getFileName() + " does not match the manifest's sha256";
         }
         return null;
@@ -211,7 +207,7 @@ public final class DataFetcher {
         Path archive = single(dir);
         if (archive != null) {
             String rel = relative(archive);
-            String sha = sha256(archive);
+            String sha = CheckpointManifest.sha256(archive);
             String known = manifest.knownSha256(rel);
             if (known == null || known.equals(sha)) {
                 log.accept("using cached " + ref.describe() + " (" + rel + ")");
@@ -236,7 +232,7 @@ public final class DataFetcher {
         }
         String rel = relative(archive);
         return new Manifest.PackageInfo(
-                ref.registry().id(), ref.name(), source.version(ref, archive), rel, sha256(archive));
+                ref.registry().id(), ref.name(), source.version(ref, archive), rel, CheckpointManifest.sha256(archive));
     }
 
     /**
@@ -256,13 +252,14 @@ public final class DataFetcher {
             }
             for (Document d : docs) {
                 evalIds.put(d.id(), f.id());
-                evalTexts.put(sha256(d.text()), f.id() + " as " + d.id());
+                evalTexts.put(
+                        CheckpointManifest.sha256(d.text().getBytes(StandardCharsets.UTF_8)), f.id() + " as " + d.id());
             }
         }
         for (Document d : general) {
             String in = evalIds.get(d.id());
             if (in == null) {
-                in = evalTexts.get(sha256(d.text()));
+                in = evalTexts.get(CheckpointManifest.sha256(d.text().getBytes(StandardCharsets.UTF_8)));
             }
             if (in != null) {
                 throw new FetchException("general would contain " + d.id() + ", which is in " + in
@@ -274,12 +271,11 @@ public final class DataFetcher {
     private Manifest.Entry write(Family f, List<Document> docs, List<Manifest.PackageInfo> pkgs) throws IOException {
         Path file = out.resolve(f.fileName());
         Path tmp = out.resolve("." + f.fileName() + ".tmp");
-        MessageDigest md = sha256();
         long chars = 0;
         long ge32 = 0;
         long ge128 = 0;
         Map<String, Long> sources = new TreeMap<>();
-        try (OutputStream os = new DigestOutputStream(Files.newOutputStream(tmp), md);
+        try (OutputStream os = Files.newOutputStream(tmp);
                 BufferedWriter w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8), 1 << 16)) {
             for (Document d : docs) {
                 Jsonl.write(w, d);
@@ -295,7 +291,7 @@ public final class DataFetcher {
         return new Manifest.Entry(
                 BUILDER,
                 f.fileName(),
-                HexFormat.of().formatHex(md.digest()),
+                CheckpointManifest.sha256(file),
                 docs.size(),
                 chars,
                 ge32,
@@ -317,29 +313,6 @@ public final class DataFetcher {
         try (Stream<Path> s = Files.list(dir)) {
             List<Path> files = s.filter(Files::isRegularFile).toList();
             return files.size() == 1 ? files.get(0) : null;
-        }
-    }
-
-    public static String sha256(Path file) throws IOException {
-        MessageDigest md = sha256();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    static String sha256(String text) {
-        return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

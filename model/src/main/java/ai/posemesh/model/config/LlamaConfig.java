@@ -168,7 +168,10 @@ public record LlamaConfig(
                     file, "partial_rotary_factor", prf + " is not supported: LLaMA rotates the whole head");
         }
         String type = params.get("rope_type").asText();
-        if (type.equals("llama3") || type.equals("yarn") || type.equals("yarn-pose") || type.equals("longrope")) {
+        // an unknown type (HF's longrope among them) is refused by Rope.frequencies below
+        if (Rope.find(type)
+                .map(Rope.Variant::readsOriginalMaxPositionEmbeddings)
+                .orElse(false)) {
             // HF gives a top-level original_max_position_embeddings priority (Phi-3 style), else defaults it.
             if (root.hasNonNull("original_max_position_embeddings")) {
                 params.set("original_max_position_embeddings", root.get("original_max_position_embeddings"));

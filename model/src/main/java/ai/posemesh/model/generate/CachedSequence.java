@@ -1,18 +1,19 @@
 package ai.posemesh.model.generate;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
+import ai.posemesh.model.llama.ChunkedPrefill;
 import ai.posemesh.model.llama.KvCache;
 import ai.posemesh.model.llama.Llama;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
 
 /**
- * One sequence's incremental forward over a preallocated KV cache: feed tokens (a prefill chunk or one decoded token)
- * at the next positions and get the logits of the last one. Positions are 0..capacity−1; length-dependent RoPE
- * (dynamic) uses one {@code ropeLength} for the whole sequence, so cached keys and new queries use the same frequencies.
- * Greedy decoding and the inference server share it, so their numbers are the same by construction.
+ * One sequence's incremental forward over a preallocated KV cache: a chunked prefill of the prompt, then one decoded
+ * token at a time, each at the next positions, giving the logits of the last token. Positions are 0..capacity−1;
+ * length-dependent RoPE (dynamic) uses one {@code ropeLength} for the whole sequence, so cached keys and new queries
+ * use the same frequencies. Greedy decoding and the inference server share it, so their numbers are the same by
+ * construction.
  *
  * <p>Memory: the KV cache (see {@link KvCache}) plus one chunk's activations; not thread-safe (one request owns it).
  */
@@ -36,19 +37,29 @@ public final class CachedSequence implements AutoCloseable {
         this.ropeLength = ropeLength;
     }
 
-    /** Runs {@code ids[from, to)} at positions {@link #length()}.. and returns the last one's logits [V]. */
-    public float[] append(long[] ids, int from, int to) {
-        int n = to - from;
-        long[] pos = new long[n];
-        Arrays.setAll(pos, i -> cache.length() + i);
-        try (NDManager s = manager.newSubManager()) {
-            NDArray hidden = model.forward(
-                    s.create(Arrays.copyOfRange(ids, from, to), new Shape(1, n)),
-                    s.create(pos, new Shape(1, n)),
-                    cache,
-                    ropeLength);
-            return model.logits(hidden.get(new NDIndex("0, -1"))).toFloatArray();
-        }
+    /**
+     * Chunked prefill ({@link ChunkedPrefill}) of {@code ids} at positions {@link #length()}.., at most {@code chunk}
+     * tokens per forward; {@code progress} gets the tokens done after each chunk.
+     *
+     * @return the last token's logits [V], or null when {@code cancelled} answered true before a chunk
+     */
+    public float[] prefill(long[] ids, int chunk, BooleanSupplier cancelled, IntConsumer progress) {
+        long[] pos = new long[ids.length];
+        int past = cache.length();
+        Arrays.setAll(pos, i -> past + i);
+        float[][] last = {null};
+        int done = ChunkedPrefill.run(model, ids, pos, cache, ropeLength, chunk, cancelled, (start, end, hidden) -> {
+            if (end == ids.length) {
+                last[0] = model.logits(hidden.get(end - start - 1)).toFloatArray(); // [D] → [V]
+            }
+            progress.accept(end);
+        });
+        return done == ids.length ? last[0] : null;
+    }
+
+    /** One decode step: {@code token} at position {@link #length()}; returns its logits [V]. */
+    public float[] next(long token) {
+        return prefill(new long[] {token}, 1, () -> false, done -> {});
     }
 
     /** Positions processed so far. */

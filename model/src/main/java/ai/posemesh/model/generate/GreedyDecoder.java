@@ -34,17 +34,14 @@ public final class GreedyDecoder {
         long[] out = new long[maxNew];
         int n = 0;
         try (CachedSequence seq = new CachedSequence(model, total, total)) {
-            float[] logits = null;
-            for (int start = 0; start < prompt.length; start += prefillChunk) {
-                logits = seq.append(prompt, start, Math.min(start + prefillChunk, prompt.length));
-            }
+            float[] logits = seq.prefill(prompt, prefillChunk, () -> false, done -> {});
             while (n < maxNew) {
                 long next = argmax(logits);
                 out[n++] = next;
                 if (stopIds.contains(next) || n == maxNew) {
                     break;
                 }
-                logits = seq.append(new long[] {next}, 0, 1);
+                logits = seq.next(next);
             }
         }
         return Arrays.copyOf(out, n);

@@ -127,7 +127,8 @@ public final class HfCheckpoint {
             default -> throw new IllegalArgumentException("posemesh writes float32, bfloat16 or float16, not " + dtype);
         };
         LlamaConfig config = model.config().withDtype(dtypeName);
-        // write to temporary names, then move: a crash never leaves a half-written checkpoint that looks complete
+        // the weights go to a temporary name and are moved into place, config.json comes last: a crash never leaves
+        // half-written weights under the final name
         Path tmpWeights = dir.resolve(WEIGHTS + ".tmp");
         Safetensors.write(tmpWeights, model.weights(), dtype, Map.of());
         Files.move(

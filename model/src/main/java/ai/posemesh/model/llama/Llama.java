@@ -25,10 +25,10 @@ import java.util.SplittableRandom;
  * <pre>
  *   ids [B,T] ─ embed ─▶ h [B,T,D]
  *   for each layer:
- *     x = rms_norm(h)                      q = x·Wqᵀ [B,H,T,hd]   k,v = x·Wk,vᵀ [B,KV,T,hd]
+ *     x = rms_norm(h)                      q = q_proj(x) [B,H,T,hd]   k,v = k_proj(x), v_proj(x) [B,KV,T,hd]
  *     q,k = rope(q,k; positions)           k,v = cache ++ k,v ; repeat KV heads H/KV times
- *     h = h + attention(q,k,v)·Woᵀ        (causal; queries are the last T of the keys)
- *     h = h + down(silu(gate(x')) * up(x'))   with x' = rms_norm(h)
+ *     h = h + o_proj(attention(q,k,v))     (causal; queries are the last T of the keys)
+ *     h = h + down_proj(silu(gate_proj(x')) * up_proj(x'))   with x' = rms_norm(h)
  *   rms_norm(h) ─ lm_head ─▶ logits [B,T,V]  (computed by the caller, in row chunks)
  * </pre>
  *
@@ -37,24 +37,27 @@ import java.util.SplittableRandom;
  */
 public final class Llama implements AutoCloseable {
 
-    /** One decoder layer's tensors (biases are null unless attention_bias / mlp_bias). */
-    record Layer(
-            NDArray inputNorm,
-            NDArray wq,
-            NDArray bq,
-            NDArray wk,
-            NDArray bk,
-            NDArray wv,
-            NDArray bv,
-            NDArray wo,
-            NDArray bo,
-            NDArray postNorm,
-            NDArray wGate,
-            NDArray bGate,
-            NDArray wUp,
-            NDArray bUp,
-            NDArray wDown,
-            NDArray bDown) {}
+    /** y = x·Wᵀ + b over the last dim: x [..., in] → y [..., out]; W [out, in], b [out] or null (no bias). */
+    record Linear(NDArray weight, NDArray bias) {
+        NDArray apply(NDArray x) {
+            return JniUtils.linear((PtNDArray) x, (PtNDArray) weight, (PtNDArray) bias);
+        }
+    }
+
+    /** HF {@code self_attn}: q [H·hd, D], k and v [KV·hd, D], o [D, H·hd]; biases iff attention_bias. */
+    record SelfAttention(Linear q, Linear k, Linear v, Linear o) {}
+
+    /** HF {@code mlp} (SwiGLU): gate_proj and up_proj [F, D], down_proj [D, F]; biases iff mlp_bias. */
+    record Mlp(Linear gate, Linear up, Linear down) {
+        /** down(silu(gate(x)) · up(x)): [..., D] → [..., D]. */
+        NDArray apply(NDArray x) {
+            NDArray g = gate.apply(x); // [..., F]
+            return down.apply(g.mul(Activation.sigmoid(g)).mul(up.apply(x)));
+        }
+    }
+
+    /** One decoder layer: RMSNorm weights [D] before attention and before the MLP. */
+    record Layer(NDArray inputNorm, SelfAttention attn, NDArray postNorm, Mlp mlp) {}
 
     private final LlamaConfig config;
     private final NDManager manager;
@@ -62,7 +65,7 @@ public final class Llama implements AutoCloseable {
     private final List<String> unusedTensors;
     private final NDArray embed;
     private final NDArray finalNorm;
-    private final NDArray lmHead;
+    private final Linear lmHead;
     private final Layer[] layers;
     private final RotaryEmbedding rope;
     private volatile Attention attention = Attention.fused();
@@ -82,29 +85,26 @@ public final class Llama implements AutoCloseable {
         Tensors t = new Tensors(weights, source, new LinkedHashMap<>());
         this.embed = t.require("model.embed_tokens.weight", config.vocabSize(), d);
         this.finalNorm = t.require("model.norm.weight", d);
-        this.lmHead = config.tieWordEmbeddings() ? embed : t.require("lm_head.weight", config.vocabSize(), d);
+        this.lmHead = new Linear(
+                config.tieWordEmbeddings() ? embed : t.require("lm_head.weight", config.vocabSize(), d), null);
         this.layers = new Layer[config.numLayers()];
+        boolean ab = config.attentionBias();
+        boolean mb = config.mlpBias();
         for (int l = 0; l < layers.length; l++) {
             String p = "model.layers." + l + ".";
-            boolean ab = config.attentionBias();
-            boolean mb = config.mlpBias();
+            // the order of these lookups is weights()' order, so that of written safetensors files: keep it
             layers[l] = new Layer(
                     t.require(p + "input_layernorm.weight", d),
-                    t.require(p + "self_attn.q_proj.weight", qDim, d),
-                    t.bias(ab, p + "self_attn.q_proj.bias", qDim),
-                    t.require(p + "self_attn.k_proj.weight", kvDim, d),
-                    t.bias(ab, p + "self_attn.k_proj.bias", kvDim),
-                    t.require(p + "self_attn.v_proj.weight", kvDim, d),
-                    t.bias(ab, p + "self_attn.v_proj.bias", kvDim),
-                    t.require(p + "self_attn.o_proj.weight", d, qDim),
-                    t.bias(ab, p + "self_attn.o_proj.bias", d),
+                    new SelfAttention(
+                            t.linear(p + "self_attn.q_proj", ab, qDim, d),
+                            t.linear(p + "self_attn.k_proj", ab, kvDim, d),
+                            t.linear(p + "self_attn.v_proj", ab, kvDim, d),
+                            t.linear(p + "self_attn.o_proj", ab, d, qDim)),
                     t.require(p + "post_attention_layernorm.weight", d),
-                    t.require(p + "mlp.gate_proj.weight", ff, d),
-                    t.bias(mb, p + "mlp.gate_proj.bias", ff),
-                    t.require(p + "mlp.up_proj.weight", ff, d),
-                    t.bias(mb, p + "mlp.up_proj.bias", ff),
-                    t.require(p + "mlp.down_proj.weight", d, ff),
-                    t.bias(mb, p + "mlp.down_proj.bias", d));
+                    new Mlp(
+                            t.linear(p + "mlp.gate_proj", mb, ff, d),
+                            t.linear(p + "mlp.up_proj", mb, ff, d),
+                            t.linear(p + "mlp.down_proj", mb, d, ff)));
         }
         this.rope = new RotaryEmbedding(config.rope(), hd, config.maxPositionEmbeddings());
         this.weights = t.used();
@@ -133,14 +133,14 @@ public final class Llama implements AutoCloseable {
         for (int l = 0; l < config.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             w.put(p + "input_layernorm.weight", manager.ones(new Shape(d)));
-            linear(w, manager, rng, std, p + "self_attn.q_proj", qDim, d, config.attentionBias());
-            linear(w, manager, rng, std, p + "self_attn.k_proj", kvDim, d, config.attentionBias());
-            linear(w, manager, rng, std, p + "self_attn.v_proj", kvDim, d, config.attentionBias());
-            linear(w, manager, rng, std, p + "self_attn.o_proj", d, qDim, config.attentionBias());
+            randomLinear(w, manager, rng, std, p + "self_attn.q_proj", qDim, d, config.attentionBias());
+            randomLinear(w, manager, rng, std, p + "self_attn.k_proj", kvDim, d, config.attentionBias());
+            randomLinear(w, manager, rng, std, p + "self_attn.v_proj", kvDim, d, config.attentionBias());
+            randomLinear(w, manager, rng, std, p + "self_attn.o_proj", d, qDim, config.attentionBias());
             w.put(p + "post_attention_layernorm.weight", manager.ones(new Shape(d)));
-            linear(w, manager, rng, std, p + "mlp.gate_proj", ff, d, config.mlpBias());
-            linear(w, manager, rng, std, p + "mlp.up_proj", ff, d, config.mlpBias());
-            linear(w, manager, rng, std, p + "mlp.down_proj", d, ff, config.mlpBias());
+            randomLinear(w, manager, rng, std, p + "mlp.gate_proj", ff, d, config.mlpBias());
+            randomLinear(w, manager, rng, std, p + "mlp.up_proj", ff, d, config.mlpBias());
+            randomLinear(w, manager, rng, std, p + "mlp.down_proj", d, ff, config.mlpBias());
         }
         w.put("model.norm.weight", manager.ones(new Shape(d)));
         if (!config.tieWordEmbeddings()) {
@@ -149,7 +149,7 @@ public final class Llama implements AutoCloseable {
         return new Llama(config, w, manager, null);
     }
 
-    private static void linear(
+    private static void randomLinear(
             Map<String, NDArray> w,
             NDManager m,
             SplittableRandom rng,
@@ -220,10 +220,10 @@ public final class Llama implements AutoCloseable {
         NDArray out;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray x = rmsNorm(h, w.inputNorm());
-            NDArray q = linear(x, w.wq(), w.bq()).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // [B,H,T,hd]
-            NDArray k = linear(x, w.wk(), w.bk()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3); // [B,KV,T,hd]
-            NDArray v = linear(x, w.wv(), w.bv()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+            NDArray x = rmsNorm(h, w.inputNorm()); // [B,T,D]
+            NDArray q = w.attn().q().apply(x).reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // [B,H,T,hd]
+            NDArray k = w.attn().k().apply(x).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3); // [B,KV,T,hd]
+            NDArray v = w.attn().v().apply(x).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3); // [B,KV,T,hd]
             q = RotaryEmbedding.apply(q, cos, sin);
             k = RotaryEmbedding.apply(k, cos, sin);
             if (cache != null) {
@@ -232,13 +232,9 @@ public final class Llama implements AutoCloseable {
                 v = kv[1];
             }
             NDArray a = attention.attend(q, repeatKv(k), repeatKv(v)); // [B,H,T,hd]
-            a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
-            NDArray h1 = h.add(linear(a, w.wo(), w.bo()));
-            NDArray x2 = rmsNorm(h1, w.postNorm());
-            NDArray gate = linear(x2, w.wGate(), w.bGate());
-            NDArray mlp =
-                    linear(gate.mul(Activation.sigmoid(gate)).mul(linear(x2, w.wUp(), w.bUp())), w.wDown(), w.bDown());
-            out = h1.add(mlp);
+            a = a.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd); // [B,T,H·hd]
+            NDArray h1 = h.add(w.attn().o().apply(a)); // [B,T,D]
+            out = h1.add(w.mlp().apply(rmsNorm(h1, w.postNorm()))); // [B,T,D]
             NDScope.unregister(out);
         }
         return out;
@@ -256,13 +252,9 @@ public final class Llama implements AutoCloseable {
         return x.div(variance.add(config.rmsNormEps()).sqrt()).mul(weight);
     }
 
-    private static NDArray linear(NDArray x, NDArray w, NDArray b) {
-        return JniUtils.linear((PtNDArray) x, (PtNDArray) w, (PtNDArray) b);
-    }
-
-    /** logits = hidden · lm_headᵀ for hidden [..., D]; callers bound the rows so [rows × V] stays small. */
+    /** logits = hidden · lm_headᵀ: [..., D] → [..., V]; callers bound the rows so [rows × V] stays small. */
     public NDArray logits(NDArray hidden) {
-        return linear(hidden, lmHead, null);
+        return lmHead.apply(hidden);
     }
 
     // ---- accessors -------------------------------------------------------------------------------------------
@@ -275,7 +267,10 @@ public final class Llama implements AutoCloseable {
         return rope;
     }
 
-    /** The tensors the model uses, by HF name (lm_head absent when tied), in HF's order. */
+    /**
+     * The tensors the model uses, by HF name (lm_head absent when tied), in the order the constructor looks them up:
+     * embed_tokens, norm, lm_head, then each layer's.
+     */
     public Map<String, NDArray> weights() {
         return weights;
     }
@@ -317,8 +312,10 @@ public final class Llama implements AutoCloseable {
             return a;
         }
 
-        NDArray bias(boolean present, String name, long size) {
-            return present ? require(name, size) : null;
+        /** {@code name.weight} [out, in] and, when {@code bias}, {@code name.bias} [out]. */
+        Linear linear(String name, boolean bias, long out, long in) {
+            NDArray w = require(name + ".weight", out, in);
+            return new Linear(w, bias ? require(name + ".bias", out) : null);
         }
     }
 

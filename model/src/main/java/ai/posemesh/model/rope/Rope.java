@@ -3,12 +3,15 @@ package ai.posemesh.model.rope;
 import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.config.RopeParameters;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Every RoPE variant as one small function in one table keyed by {@code rope_type}, as HF's
  * {@code modeling_rope_utils.ROPE_INIT_FUNCTIONS}. Each returns the inverse frequencies for the {@code dim/2} rotated
- * pairs (HF rotate-half layout) and the attention factor multiplied into both cos and sin.
+ * pairs (HF rotate-half layout) and the attention factor multiplied into both cos and sin. An entry also says what
+ * else callers must know about its variant ({@link Trait}).
  *
  * <p>Two variants are posemesh's own and are <b>not loadable by HF transformers</b>: {@code ntk} (static NTK-aware,
  * PoSE's {@code vanilla_ntk}, the paper's "NTK") and {@code yarn-pose} (PoSE's revised YaRN, a blend of divisors instead
@@ -20,33 +23,68 @@ public final class Rope {
     public record Frequencies(double[] invFreq, double attentionFactor) {}
 
     /**
-     * One variant. {@code seqLen} is the length the positions span (max position + 1); only {@code dynamic} reads it.
+     * One variant's function. {@code seqLen} is the length the positions span (max position + 1); only
+     * {@link Trait#LENGTH_DEPENDENT} variants read it.
      */
     @FunctionalInterface
-    public interface Variant {
+    public interface Formula {
         Frequencies compute(RopeParameters p, int dim, int maxPositionEmbeddings, int seqLen);
     }
 
-    private static final Map<String, Variant> TABLE = new TreeMap<>(Map.of(
-            "default", Rope::standard,
-            "linear", Rope::linear,
-            "dynamic", Rope::dynamic,
-            "yarn", Rope::yarn,
-            "llama3", Rope::llama3,
-            "ntk", Rope::ntk,
-            "yarn-pose", Rope::yarnPose));
+    /** What a variant is, besides its function. */
+    public enum Trait {
+        /** The frequencies depend on the sequence length, so they are computed per sequence, not once per model. */
+        LENGTH_DEPENDENT,
+        /** posemesh's own: HF transformers cannot load a checkpoint that uses it. */
+        POSEMESH_ONLY,
+        /**
+         * Reads {@code original_max_position_embeddings}, which config.json reading sets when absent, as HF does (from
+         * a top-level field, else from max_position_embeddings).
+         */
+        READS_ORIGINAL_MAX_POSITION_EMBEDDINGS
+    }
 
-    /** Types HF transformers cannot load; checkpoints using them work in posemesh only. */
-    public static final java.util.Set<String> POSEMESH_ONLY = java.util.Set.of("ntk", "yarn-pose");
+    /** One entry of the table. */
+    public record Variant(Formula formula, Set<Trait> traits) {
+        public boolean lengthDependent() {
+            return traits.contains(Trait.LENGTH_DEPENDENT);
+        }
+
+        public boolean hfLoadable() {
+            return !traits.contains(Trait.POSEMESH_ONLY);
+        }
+
+        public boolean readsOriginalMaxPositionEmbeddings() {
+            return traits.contains(Trait.READS_ORIGINAL_MAX_POSITION_EMBEDDINGS);
+        }
+    }
+
+    private static final Map<String, Variant> TABLE = new TreeMap<>(Map.of(
+            "default", entry(Rope::standard),
+            "linear", entry(Rope::linear),
+            "dynamic", entry(Rope::dynamic, Trait.LENGTH_DEPENDENT),
+            "yarn", entry(Rope::yarn, Trait.READS_ORIGINAL_MAX_POSITION_EMBEDDINGS),
+            "llama3", entry(Rope::llama3, Trait.READS_ORIGINAL_MAX_POSITION_EMBEDDINGS),
+            "ntk", entry(Rope::ntk, Trait.POSEMESH_ONLY),
+            "yarn-pose", entry(Rope::yarnPose, Trait.POSEMESH_ONLY, Trait.READS_ORIGINAL_MAX_POSITION_EMBEDDINGS)));
 
     private Rope() {}
 
-    public static java.util.Set<String> types() {
+    private static Variant entry(Formula formula, Trait... traits) {
+        return new Variant(formula, Set.of(traits));
+    }
+
+    public static Set<String> types() {
         return TABLE.keySet();
     }
 
-    /** The frequencies for these parameters; an unknown type or a bad field names the config field. */
-    public static Frequencies frequencies(RopeParameters p, int dim, int maxPositionEmbeddings, int seqLen) {
+    /** The table's entry for {@code type}, if it has one. */
+    public static Optional<Variant> find(String type) {
+        return Optional.ofNullable(TABLE.get(type));
+    }
+
+    /** The entry for these parameters; an unknown type names the config field. */
+    public static Variant variant(RopeParameters p) {
         Variant v = TABLE.get(p.type());
         if (v == null) {
             throw new CheckpointException(
@@ -54,12 +92,12 @@ public final class Rope {
                     p.section() + ".rope_type",
                     "unknown rope_type '" + p.type() + "'; known types: " + String.join(", ", TABLE.keySet()));
         }
-        return v.compute(p, dim, maxPositionEmbeddings, seqLen);
+        return v;
     }
 
-    /** Whether the frequencies depend on the sequence length (so they cannot be computed once per model). */
-    public static boolean dependsOnLength(RopeParameters p) {
-        return p.type().equals("dynamic");
+    /** The frequencies for these parameters; an unknown type or a bad field names the config field. */
+    public static Frequencies frequencies(RopeParameters p, int dim, int maxPositionEmbeddings, int seqLen) {
+        return variant(p).formula().compute(p, dim, maxPositionEmbeddings, seqLen);
     }
 
     // ---- the variants ----------------------------------------------------------------------------------------

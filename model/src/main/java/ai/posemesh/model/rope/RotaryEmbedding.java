@@ -24,7 +24,7 @@ public final class RotaryEmbedding {
         this.maxPositionEmbeddings = maxPositionEmbeddings;
         // computing once validates the parameters at load time, for every variant
         Rope.Frequencies atLoad = Rope.frequencies(params, headDim, maxPositionEmbeddings, maxPositionEmbeddings);
-        this.fixed = Rope.dependsOnLength(params) ? null : atLoad;
+        this.fixed = Rope.variant(params).lengthDependent() ? null : atLoad;
     }
 
     /** The frequencies in force for positions spanning {@code ropeLength} (= max position + 1). */

@@ -2,12 +2,12 @@ package ai.posemesh.model.score;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.posemesh.model.CheckpointException;
+import ai.posemesh.model.llama.ChunkedPrefill;
 import ai.posemesh.model.llama.KvCache;
 import ai.posemesh.model.llama.Llama;
 import java.util.Arrays;
@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * Exact token log-probabilities: {@code logprobs[i] = ln p(ids[i+1] | ids[0..i])}.
  *
  * <p>Memory stays bounded at any length: sequences longer than {@code prefillChunk} are run as chunked prefill over a
- * KV cache, and logits are formed {@code rowsPerLogitsBlock} rows at a time, so no [tokens × vocab] tensor exists.
+ * KV cache, and logits are formed {@code logitsBudgetFloats / vocab} rows at a time, so no [tokens × vocab] tensor
+ * exists.
  */
 public final class TokenScorer {
 
@@ -137,26 +138,25 @@ public final class TokenScorer {
      */
     private record Targets(int offset, int firstLocal, int topK, BooleanSupplier cancelled, Consumer<Block> sink) {}
 
-    /** ln p(ids[i+1] | ids[0..i]) for one context, in chunks of {@code opts.prefillChunk()} tokens. */
+    /** ln p(ids[i+1] | ids[0..i]) for one context, by chunked prefill of {@code opts.prefillChunk()} tokens. */
     private static void logprobs(Llama model, long[] ids, long[] positions, Options opts, Targets targets) {
         int n = ids.length;
-        int ropeLength = (int) (max(positions) + 1);
         var c = model.config();
-        try (NDManager m = model.manager().newSubManager()) {
-            KvCache cache =
-                    n > opts.prefillChunk() ? new KvCache(m, c.numLayers(), 1, c.numKvHeads(), c.headDim(), n) : null;
-            for (int start = 0; start < n; start += opts.prefillChunk()) {
-                if (targets.cancelled().getAsBoolean()) {
-                    throw new CancellationException("scoring cancelled after " + start + " of " + n + " tokens");
-                }
-                int end = Math.min(start + opts.prefillChunk(), n);
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    NDArray x = m.create(Arrays.copyOfRange(ids, start, end), new Shape(1, end - start));
-                    NDArray p = m.create(Arrays.copyOfRange(positions, start, end), new Shape(1, end - start));
-                    NDArray hidden = model.forward(x, p, cache, ropeLength).squeeze(0); // [C, D]
-                    pick(model, hidden, ids, start, end, opts.logitsBudgetFloats(), targets);
-                }
+        // a context of one chunk needs no cache: one stateless forward
+        try (KvCache cache = n > opts.prefillChunk()
+                ? new KvCache(model.manager(), c.numLayers(), 1, c.numKvHeads(), c.headDim(), n)
+                : null) {
+            int done = ChunkedPrefill.run(
+                    model,
+                    ids,
+                    positions,
+                    cache,
+                    (int) (max(positions) + 1),
+                    opts.prefillChunk(),
+                    targets.cancelled(),
+                    (start, end, hidden) -> pick(model, hidden, ids, start, end, opts.logitsBudgetFloats(), targets));
+            if (done < n) {
+                throw new CancellationException("scoring cancelled after " + done + " of " + n + " tokens");
             }
         }
     }

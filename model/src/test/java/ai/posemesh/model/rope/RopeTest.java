@@ -15,6 +15,9 @@ import ai.posemesh.model.config.RopeParameters;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -150,6 +153,22 @@ class RopeTest {
                 CheckpointException.class,
                 () -> Rope.frequencies(RopeParameters.of("llama3", 10000.0, Map.of("factor", 8.0)), D, 2048, 2048));
         assertTrue(llama3.getMessage().contains("low_freq_factor"), llama3.getMessage());
+    }
+
+    @Test
+    void theTableSaysWhatEachVariantIs() {
+        assertEquals(Set.of("default", "linear", "dynamic", "yarn", "llama3", "ntk", "yarn-pose"), Rope.types());
+        assertEquals(Set.of("dynamic"), typesWhere(Rope.Variant::lengthDependent));
+        assertEquals(Set.of("ntk", "yarn-pose"), typesWhere(v -> !v.hfLoadable()));
+        assertEquals(
+                Set.of("yarn", "llama3", "yarn-pose"), typesWhere(Rope.Variant::readsOriginalMaxPositionEmbeddings));
+        assertTrue(Rope.find("longrope").isEmpty());
+    }
+
+    static Set<String> typesWhere(Predicate<Rope.Variant> p) {
+        return Rope.types().stream()
+                .filter(t -> p.test(Rope.find(t).orElseThrow()))
+                .collect(Collectors.toSet());
     }
 
     static NDArray rotate(RotaryEmbedding rope, NDArray x, long pos) {

@@ -70,15 +70,11 @@ public final class Generation implements AutoCloseable {
         Timings time = new Timings(preparedNanos);
         try (CachedSequence seq = new CachedSequence(model.llama(), total, total)) {
             listener.onPrefill(0, prompt.length);
-            float[] logits = null;
-            for (int start = 0; start < prompt.length; start += prefillChunk) {
-                if (cancel.isCancelled()) {
-                    listener.onFinal(time.result(FinishReason.CANCELLED, prompt.length, 0, null));
-                    return;
-                }
-                int end = Math.min(start + prefillChunk, prompt.length);
-                logits = seq.append(prompt, start, end);
-                listener.onPrefill(end, prompt.length);
+            float[] logits = seq.prefill(
+                    prompt, prefillChunk, cancel::isCancelled, done -> listener.onPrefill(done, prompt.length));
+            if (logits == null) {
+                listener.onFinal(time.result(FinishReason.CANCELLED, prompt.length, 0, null));
+                return;
             }
             time.prefillDone();
             for (int n = 1; ; n++) {
@@ -108,7 +104,7 @@ public final class Generation implements AutoCloseable {
                     listener.onFinal(time.result(FinishReason.CANCELLED, prompt.length, n, null));
                     return;
                 }
-                logits = seq.append(new long[] {id}, 0, 1);
+                logits = seq.next(id);
             }
         }
     }

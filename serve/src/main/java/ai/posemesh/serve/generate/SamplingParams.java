@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * How tokens are chosen (SamplingParams in inference.proto). Temperature 0 is greedy (argmax); otherwise the
- * distribution is divided by the temperature, cut to the top_k most likely tokens (0 = off), then to the smallest set
+ * logits are divided by the temperature, cut to the top_k most likely tokens (0 = off), then to the smallest set
  * reaching top_p (1 = off), and sampled with a {@link java.util.SplittableRandom} seeded by {@code seed} (null = a
  * random seed): the same seed, prompt and parameters give the same tokens.
  */

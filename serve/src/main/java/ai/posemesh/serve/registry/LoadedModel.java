@@ -62,7 +62,10 @@ public final class LoadedModel implements AutoCloseable {
         return config().maxPositionEmbeddings();
     }
 
-    /** The pre-training window: rope original_max_position_embeddings, else max_position_embeddings. */
+    /**
+     * The pre-training window: rope original_max_position_embeddings, else max_position_embeddings / factor, else
+     * max_position_embeddings.
+     */
     public int baseContext() {
         return config().originalMaxPositionEmbeddings();
     }

@@ -3,6 +3,7 @@ package ai.posemesh.serve.registry;
 import ai.djl.ndarray.NDManager;
 import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.Engines;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.tokenizer.TextTokenizer;
@@ -100,7 +101,7 @@ public final class ModelRegistry implements AutoCloseable {
                     dir + ": " + (Files.exists(dir) ? "is not a directory" : "model directory not found"),
                     InferenceException.meta("uri", dir.toUri()));
         }
-        String sha = expectedSha.isEmpty() ? Manifests.sha256(dir) : Manifests.verify(dir, expectedSha);
+        String sha = manifestSha256(dir, expectedSha);
         Llama llama = null;
         try {
             llama = HfCheckpoint.load(dir, root);
@@ -121,6 +122,30 @@ public final class ModelRegistry implements AutoCloseable {
             }
             throw new InferenceException(
                     Reason.CHECKPOINT_UNREADABLE, "cannot load " + dir + ": " + e.getMessage(), meta, e);
+        }
+    }
+
+    /** The manifest's sha256 ("" when there is none), checked file by file when {@code expected} is given. */
+    private static String manifestSha256(Path dir, String expected) {
+        try {
+            return expected.isEmpty() ? CheckpointManifest.sha256Of(dir) : CheckpointManifest.verify(dir, expected);
+        } catch (CheckpointManifest.Mismatch e) {
+            throw new InferenceException(
+                    Reason.MANIFEST_MISMATCH,
+                    e.getMessage(),
+                    InferenceException.meta(
+                            "file",
+                            e.entry(),
+                            "expected_sha256",
+                            e.expectedSha256(),
+                            "actual_sha256",
+                            e.actualSha256()));
+        } catch (CheckpointException e) {
+            throw new InferenceException(
+                    Reason.CHECKPOINT_UNREADABLE,
+                    e.getMessage(),
+                    InferenceException.meta("file", String.valueOf(e.file())),
+                    e);
         }
     }
 

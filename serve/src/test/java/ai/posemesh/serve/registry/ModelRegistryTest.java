@@ -7,18 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.posemesh.model.config.ConfigJson;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.tokenizer.ByteLevelTokenizer;
 import ai.posemesh.serve.InferenceException;
 import ai.posemesh.serve.InferenceException.Reason;
 import ai.posemesh.serve.TinyCheckpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -154,23 +153,7 @@ class ModelRegistryTest {
 
     /** A manifest.json as the trainer writes it: sha256 of every other file. */
     static String writeManifest(Path dir) throws Exception {
-        StringBuilder files = new StringBuilder();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.sorted().toList()) {
-                files.append(files.length() == 0 ? "" : ",")
-                        .append('"')
-                        .append(p.getFileName())
-                        .append("\":\"")
-                        .append(sha(Files.readAllBytes(p)))
-                        .append('"');
-            }
-        }
-        byte[] manifest = ("{\"step\":1,\"files\":{" + files + "}}").getBytes();
-        Files.write(dir.resolve("manifest.json"), manifest);
-        return sha(manifest);
-    }
-
-    static String sha(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        return CheckpointManifest.write(
+                dir, ConfigJson.MAPPER.createObjectNode().put("step", 1));
     }
 }

@@ -2,23 +2,21 @@ package ai.posemesh.train.loop;
 
 import ai.djl.ndarray.types.DataType;
 import ai.posemesh.model.config.ConfigJson;
+import ai.posemesh.model.config.LlamaConfig;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.io.Safetensors;
 import ai.posemesh.model.llama.Llama;
+import ai.posemesh.train.TrainListener;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -30,7 +28,6 @@ import java.util.stream.Stream;
  */
 public final class Checkpoints {
 
-    public static final String MANIFEST = "manifest.json";
     public static final String STATE_DIR = "trainer_state";
     static final String[] TOKENIZER_FILES = {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"};
 
@@ -47,7 +44,7 @@ public final class Checkpoints {
         }
         try (Stream<Path> s = Files.list(out)) {
             return s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d{6}"))
-                    .filter(p -> Files.isRegularFile(p.resolve(MANIFEST)))
+                    .filter(p -> Files.isRegularFile(p.resolve(CheckpointManifest.FILE)))
                     .filter(p -> Files.isRegularFile(p.resolve(STATE_DIR).resolve("state.json")))
                     .max(Path::compareTo);
         }
@@ -56,7 +53,8 @@ public final class Checkpoints {
     /**
      * Writes a checkpoint atomically.
      *
-     * @param manifest fields describing the job (method, sampler, lengths, data, losses…); files are added here
+     * @param manifest fields describing the job (method, sampler, lengths, data, losses…); {@link CheckpointManifest}
+     *     adds the files
      * @return sha256 of the manifest
      */
     static String write(
@@ -76,70 +74,29 @@ public final class Checkpoints {
             Safetensors.write(stateDir.resolve("master.safetensors"), model.weights(), DataType.FLOAT32, Map.of());
         }
         ConfigJson.write(stateDir.resolve("state.json"), state);
-        ObjectNode files = manifest.putObject("files");
-        for (Map.Entry<String, String> e : sha256Tree(tmp).entrySet()) {
-            files.put(e.getKey(), e.getValue());
-        }
-        byte[] bytes = ConfigJson.MAPPER.writeValueAsBytes(manifest);
-        Files.write(tmp.resolve(MANIFEST), bytes);
+        String sha = CheckpointManifest.write(tmp, manifest); // last: it hashes every other file
         deleteRecursively(dir);
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        return sha256(bytes);
+        return sha;
     }
 
-    /** sha256 of every file under {@code dir} except the manifest, by relative path. */
-    public static TreeMap<String, String> sha256Tree(Path dir) throws IOException {
-        TreeMap<String, String> out = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                String rel = dir.relativize(p).toString();
-                if (!rel.equals(MANIFEST)) {
-                    out.put(rel, sha256(p));
-                }
-            }
-        }
-        return out;
-    }
-
-    public static String sha256(Path file) throws IOException {
-        MessageDigest md = digest();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    public static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(digest().digest(bytes));
-    }
-
-    /** Reads a checkpoint's manifest. */
-    public static JsonNode manifest(Path dir) {
-        return ConfigJson.read(dir.resolve(MANIFEST));
-    }
-
-    /** A checkpoint already on disk, as the trainer announced it: identity, step and the numbers its manifest holds. */
-    public static ai.posemesh.train.TrainListener.Checkpoint describe(Path dir) throws IOException {
-        JsonNode m = manifest(dir);
-        return new ai.posemesh.train.TrainListener.Checkpoint(
+    /**
+     * A checkpoint already on disk, as the trainer announced it: identity, step, the RoPE and length of its config and
+     * the numbers its manifest holds.
+     */
+    public static TrainListener.Checkpoint describe(Path dir) {
+        JsonNode m = CheckpointManifest.read(dir);
+        LlamaConfig config = HfCheckpoint.readConfig(dir);
+        return new TrainListener.Checkpoint(
                 dir,
                 m.path("step").asInt(),
-                sha256(dir.resolve(MANIFEST)),
+                CheckpointManifest.sha256Of(dir),
+                config.rope(),
+                config.maxPositionEmbeddings(),
                 m.path("train_loss").asDouble(Double.NaN),
                 m.path("wall_seconds").asDouble(Double.NaN),
                 m.path("peak_rss_bytes").asLong(-1),
                 m.path("last").asBoolean(false));
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static void deleteRecursively(Path p) throws IOException {

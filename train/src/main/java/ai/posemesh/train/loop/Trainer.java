@@ -15,6 +15,7 @@ import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.config.LlamaConfig;
 import ai.posemesh.model.config.RopeParameters;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.io.Safetensors;
 import ai.posemesh.model.llama.Llama;
@@ -285,7 +286,7 @@ public final class Trainer {
 
         void restore(Path dir) {
             JsonNode state = ConfigJson.read(dir.resolve(Checkpoints.STATE_DIR).resolve("state.json"));
-            JsonNode manifest = Checkpoints.manifest(dir);
+            JsonNode manifest = CheckpointManifest.read(dir);
             JsonNode job = manifest.get("job");
             ObjectNode mine = jobJson();
             if (job == null || !mine.toString().equals(job.toString())) { // as written: Jackson's int/long nodes differ
@@ -364,7 +365,8 @@ public final class Trainer {
             manifest.put("wall_seconds", wall);
             manifest.put("peak_rss_bytes", peak);
             String sha = Checkpoints.write(dir, model, saveType, spec.base(), optimizer, state, manifest);
-            TrainListener.Checkpoint c = new TrainListener.Checkpoint(dir, step, sha, recentLoss(), wall, peak, last);
+            TrainListener.Checkpoint c = new TrainListener.Checkpoint(
+                    dir, step, sha, target.rope(), target.maxPositionEmbeddings(), recentLoss(), wall, peak, last);
             listener.onCheckpoint(c);
             return c;
         }

@@ -88,7 +88,7 @@ public final class PoseSampler implements PositionSampler {
         if (chunks == 1) {
             return starts;
         }
-        // partial Fisher–Yates over [1, Lc−1], without materialising it when Lc is large
+        // draw from [1, Lc−1] until N−1 distinct values are in (N ≤ Lc, so it ends), without materialising the range
         java.util.Set<Integer> picked = new java.util.TreeSet<>();
         while (picked.size() < chunks - 1) {
             picked.add(PositionSampler.randint(rng, 1, lc - 1));

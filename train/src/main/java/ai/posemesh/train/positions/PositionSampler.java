@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 
 /**
  * Draws one training example (content + position ids) from a tokenized document segment. Each method of
- * {@link TrainSpec.Method} is one small implementation; all are deterministic given the random source.
+ * {@link TrainSpec.Method} is one small implementation ({@code full} and {@code none} share
+ * {@link ContiguousSampler}); all are deterministic given the random source.
  */
 public interface PositionSampler {
 

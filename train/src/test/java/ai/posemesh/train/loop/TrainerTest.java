@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.config.LlamaConfig;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.io.Safetensors;
 import ai.posemesh.train.TinySetup;
@@ -108,10 +109,18 @@ class TrainerTest {
         assertEquals(4.0, c.rope().requireDouble("factor"));
         assertEquals(32, c.originalMaxPositionEmbeddings());
         assertEquals(128, c.maxPositionEmbeddings());
+        // the notification carries what the config says, and a checkpoint found on disk is described the same way
+        assertEquals(c.rope().toJson(), last.rope().toJson());
+        assertEquals(128, last.maxPositionEmbeddings());
+        TrainListener.Checkpoint found = Checkpoints.describe(last.dir());
+        assertEquals(last.rope().toJson(), found.rope().toJson());
+        assertEquals(
+                List.of(last.step(), last.manifestSha256(), last.maxPositionEmbeddings(), last.last()),
+                List.of(found.step(), found.manifestSha256(), found.maxPositionEmbeddings(), found.last()));
         assertTrue(Files.isRegularFile(last.dir().resolve("tokenizer.json")));
-        JsonNode manifest = Checkpoints.manifest(last.dir());
-        assertEquals(Checkpoints.sha256(last.dir().resolve("manifest.json")), last.manifestSha256());
-        Checkpoints.sha256Tree(last.dir())
+        JsonNode manifest = CheckpointManifest.read(last.dir());
+        assertEquals(CheckpointManifest.sha256(last.dir().resolve("manifest.json")), last.manifestSha256());
+        CheckpointManifest.hashFiles(last.dir())
                 .forEach((file, sha) ->
                         assertEquals(sha, manifest.get("files").get(file).asText(), file));
         assertEquals("pose(N=2, Lc=32, Lt=128)", manifest.get("sampler").asText());
@@ -204,6 +213,12 @@ class TrainerTest {
         TrainException noBase = assertThrows(TrainException.class, () -> Trainer.run(missingBase, tmp, new Recorder()));
         assertEquals(TrainException.Kind.FAILED_PRECONDITION, noBase.kind());
         assertEquals("base", noBase.field());
+        TrainException noCorpus = assertThrows(
+                TrainException.class,
+                () -> Trainer.loadCorpus(tmp.resolve("none.jsonl").toString(), tmp));
+        assertEquals(TrainException.Kind.FAILED_PRECONDITION, noCorpus.kind(), "a corpus failure is the job's");
+        assertEquals("data", noCorpus.field());
+        assertTrue(noCorpus.getMessage().startsWith("data: " + tmp.resolve("none.jsonl")), noCorpus.getMessage());
         assertTrue(!Files.exists(out), "a failed job writes nothing");
     }
 

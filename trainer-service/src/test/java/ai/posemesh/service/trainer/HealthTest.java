@@ -3,7 +3,7 @@ package ai.posemesh.service.trainer;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.is;
 
-import ai.posemesh.service.trainer.kafka.KafkaTestResource;
+import ai.posemesh.testkit.KafkaTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;

@@ -3,14 +3,10 @@ package ai.posemesh.service.trainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.posemesh.proto.events.v1.CheckpointPublished;
-import ai.posemesh.service.trainer.kafka.TestKafka;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
+import ai.posemesh.testkit.TestKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -59,9 +55,5 @@ public final class TestEvents {
         }
         found.sort(Comparator.comparingInt(CheckpointPublished::getStep));
         return found;
-    }
-
-    public static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 }

@@ -1,7 +1,6 @@
 package ai.posemesh.service.inference.grpc;
 
 import ai.posemesh.model.config.LlamaConfig;
-import ai.posemesh.model.config.RopeParameters;
 import ai.posemesh.proto.inference.v1.Capabilities;
 import ai.posemesh.proto.inference.v1.Final;
 import ai.posemesh.proto.inference.v1.FinishReason;
@@ -11,25 +10,17 @@ import ai.posemesh.proto.inference.v1.PrefillProgress;
 import ai.posemesh.proto.inference.v1.ScoreResponse;
 import ai.posemesh.proto.inference.v1.Token;
 import ai.posemesh.proto.inference.v1.TopLogprobs;
-import ai.posemesh.proto.model.v1.ModelArchitecture;
-import ai.posemesh.proto.model.v1.RopeConfig;
+import ai.posemesh.proto.mapping.ModelMessages;
 import ai.posemesh.serve.Prompt;
 import ai.posemesh.serve.generate.GenerationResult;
 import ai.posemesh.serve.generate.SamplingParams;
 import ai.posemesh.serve.registry.LoadedModel;
 import ai.posemesh.serve.score.ScoreChunk;
 import ai.posemesh.serve.score.ScoreOptions;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /** Translation between inference.proto messages and the engine's types; nothing else. */
 final class Messages {
-
-    private static final Set<String> ROPE_TYPED_FIELDS =
-            Set.of("rope_type", "type", "rope_theta", "factor", "original_max_position_embeddings");
 
     private Messages() {}
 
@@ -128,19 +119,7 @@ final class Messages {
         ModelInfo.Builder b = ModelInfo.newBuilder()
                 .setName(m.name())
                 .setUri(m.uri())
-                .setArchitecture(ModelArchitecture.newBuilder()
-                        .setVocabSize(c.vocabSize())
-                        .setHiddenSize(c.hiddenSize())
-                        .setIntermediateSize(c.intermediateSize())
-                        .setNumLayers(c.numLayers())
-                        .setNumHeads(c.numHeads())
-                        .setNumKvHeads(c.numKvHeads())
-                        .setHeadDim(c.headDim())
-                        .setMaxPositionEmbeddings(c.maxPositionEmbeddings())
-                        .setTieWordEmbeddings(c.tieWordEmbeddings())
-                        .setRope(rope(c.rope()))
-                        .setDtype(c.dtype())
-                        .setParameterCount(m.llama().parameterCount()))
+                .setArchitecture(ModelMessages.architecture(c, m.llama().parameterCount()))
                 .setMaxContext(m.maxContext())
                 .setBaseContext(m.baseContext())
                 .setVocabSize(m.vocabSize())
@@ -157,26 +136,6 @@ final class Messages {
         }
         if (c.eosTokenIds().length > 0) {
             b.setEosTokenId(c.eosTokenIds()[0]);
-        }
-        return b.build();
-    }
-
-    /** The shared RopeConfig message from config.json's RoPE block (other fields as JSON text). */
-    static RopeConfig rope(RopeParameters rope) {
-        RopeConfig.Builder b = RopeConfig.newBuilder().setRopeType(rope.type()).setRopeTheta(rope.theta());
-        Double factor = rope.optDouble("factor");
-        if (factor != null) {
-            b.setFactor(factor);
-        }
-        Double orig = rope.optDouble("original_max_position_embeddings");
-        if (orig != null) {
-            b.setOriginalMaxPositionEmbeddings(orig.intValue());
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = rope.toJson().fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
-            if (!ROPE_TYPED_FIELDS.contains(f.getKey())) {
-                b.putExtra(f.getKey(), f.getValue().toString());
-            }
         }
         return b.build();
     }

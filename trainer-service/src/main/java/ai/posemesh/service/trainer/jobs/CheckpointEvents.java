@@ -1,25 +1,15 @@
 package ai.posemesh.service.trainer.jobs;
 
-import ai.posemesh.model.config.LlamaConfig;
-import ai.posemesh.model.config.RopeParameters;
-import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
 import ai.posemesh.proto.events.v1.Sampler;
-import ai.posemesh.proto.model.v1.RopeConfig;
+import ai.posemesh.proto.mapping.ModelMessages;
 import ai.posemesh.proto.trainer.v1.CheckpointRef;
 import ai.posemesh.train.TrainListener.Checkpoint;
 import ai.posemesh.train.TrainSpec;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.Set;
 
-/** CheckpointPublished from what the training library reports; the RoPE comes from the checkpoint's config.json. */
+/** CheckpointPublished from what the training library reports (RoPE and target length: the config it wrote). */
 public final class CheckpointEvents {
-
-    private static final Set<String> ROPE_TYPED_FIELDS =
-            Set.of("rope_type", "type", "rope_theta", "factor", "original_max_position_embeddings");
 
     private CheckpointEvents() {}
 
@@ -35,7 +25,6 @@ public final class CheckpointEvents {
     }
 
     public static CheckpointPublished event(String jobId, String replica, TrainSpec spec, Checkpoint cp) {
-        LlamaConfig config = HfCheckpoint.readConfig(cp.dir());
         return CheckpointPublished.newBuilder()
                 .setCheckpointId(checkpointId(jobId, cp.dir()))
                 .setUri(uri(cp.dir()))
@@ -47,9 +36,9 @@ public final class CheckpointEvents {
                         .setChunks(spec.method() == TrainSpec.Method.POSE ? spec.chunks() : 1)
                         .setPositionRange(spec.method() == TrainSpec.Method.NONE ? spec.trainLen() : spec.targetLen())
                         .setSeed(spec.seed()))
-                .setRope(rope(config.rope()))
+                .setRope(ModelMessages.rope(cp.rope()))
                 .setTrainLen(spec.trainLen())
-                .setTargetLen(config.maxPositionEmbeddings())
+                .setTargetLen(cp.maxPositionEmbeddings())
                 .setStep(cp.step())
                 .setTotalSteps(spec.steps())
                 .setTrainLoss(cp.trainLoss())
@@ -72,25 +61,5 @@ public final class CheckpointEvents {
                 .setTrainLoss(e.getTrainLoss())
                 .setLast(e.getLast())
                 .build();
-    }
-
-    /** The shared RopeConfig message from config.json's RoPE block (other fields as JSON text). */
-    public static RopeConfig rope(RopeParameters rope) {
-        RopeConfig.Builder b = RopeConfig.newBuilder().setRopeType(rope.type()).setRopeTheta(rope.theta());
-        Double factor = rope.optDouble("factor");
-        if (factor != null) {
-            b.setFactor(factor);
-        }
-        Double orig = rope.optDouble("original_max_position_embeddings");
-        if (orig != null) {
-            b.setOriginalMaxPositionEmbeddings(orig.intValue());
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = rope.toJson().fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
-            if (!ROPE_TYPED_FIELDS.contains(f.getKey())) {
-                b.putExtra(f.getKey(), f.getValue().toString());
-            }
-        }
-        return b.build();
     }
 }

@@ -1,5 +1,6 @@
 package ai.posemesh.service.trainer.jobs;
 
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobState;
@@ -185,7 +186,7 @@ final class JobRun implements TrainListener {
         List<Path> dirs;
         try (Stream<Path> s = Files.list(spec.out())) {
             dirs = s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d{6}"))
-                    .filter(p -> Files.isRegularFile(p.resolve(Checkpoints.MANIFEST)))
+                    .filter(p -> Files.isRegularFile(p.resolve(CheckpointManifest.FILE)))
                     .sorted()
                     .toList();
         }

@@ -2,8 +2,8 @@ package ai.posemesh.service.trainer.jobs;
 
 import ai.posemesh.model.CheckpointException;
 import ai.posemesh.model.io.HfCheckpoint;
+import ai.posemesh.proto.mapping.TrainMessages;
 import ai.posemesh.proto.trainer.v1.JobSpec;
-import ai.posemesh.proto.trainer.v1.Method;
 import ai.posemesh.train.TrainException;
 import ai.posemesh.train.TrainException.Kind;
 import ai.posemesh.train.TrainSpec;
@@ -123,29 +123,7 @@ public final class JobSpecs {
     }
 
     static TrainSpec.Method method(JobSpec s) {
-        return switch (s.getMethod()) {
-            case METHOD_POSE -> TrainSpec.Method.POSE;
-            case METHOD_RANDPOS -> TrainSpec.Method.RANDPOS;
-            case METHOD_FULL -> TrainSpec.Method.FULL;
-            case METHOD_NONE -> TrainSpec.Method.NONE;
-            case METHOD_UNSPECIFIED -> null; // validate(): "method: is required"
-            case UNRECOGNIZED ->
-                throw new TrainException(
-                        Kind.INVALID_ARGUMENT,
-                        "method",
-                        "unknown method " + s.getMethodValue() + "; expected METHOD_POSE, METHOD_RANDPOS, METHOD_FULL"
-                                + " or METHOD_NONE");
-        };
-    }
-
-    /** The API's enum for a library method. */
-    public static Method method(TrainSpec.Method m) {
-        return switch (m) {
-            case POSE -> Method.METHOD_POSE;
-            case RANDPOS -> Method.METHOD_RANDPOS;
-            case FULL -> Method.METHOD_FULL;
-            case NONE -> Method.METHOD_NONE;
-        };
+        return TrainMessages.method(s.getMethod(), s.getMethodValue());
     }
 
     /** An absolute path from a path or a file:// URI; relative paths resolve against {@code root}. */

@@ -11,7 +11,7 @@ import ai.posemesh.proto.trainer.v1.ListJobsRequest;
 import ai.posemesh.proto.trainer.v1.TrainerGrpc;
 import ai.posemesh.service.trainer.TestModels;
 import ai.posemesh.service.trainer.TestSupport;
-import ai.posemesh.service.trainer.kafka.KafkaTestResource;
+import ai.posemesh.testkit.KafkaTestResource;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -11,7 +11,7 @@ import ai.posemesh.proto.trainer.v1.SubmitJobRequest;
 import ai.posemesh.proto.trainer.v1.TrainerGrpc;
 import ai.posemesh.proto.trainer.v1.WatchJobRequest;
 import ai.posemesh.service.trainer.TestModels;
-import ai.posemesh.service.trainer.kafka.KafkaTestResource;
+import ai.posemesh.testkit.KafkaTestResource;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;

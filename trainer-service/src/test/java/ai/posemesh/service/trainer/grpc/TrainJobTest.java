@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
 import ai.posemesh.proto.trainer.v1.CancelJobRequest;
 import ai.posemesh.proto.trainer.v1.JobInfo;
@@ -18,7 +19,7 @@ import ai.posemesh.proto.trainer.v1.TrainerGrpc;
 import ai.posemesh.proto.trainer.v1.WatchJobRequest;
 import ai.posemesh.service.trainer.TestEvents;
 import ai.posemesh.service.trainer.TestModels;
-import ai.posemesh.service.trainer.kafka.KafkaTestResource;
+import ai.posemesh.testkit.KafkaTestResource;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -121,7 +122,9 @@ class TrainJobTest {
             assertEquals(out.resolve(String.format("checkpoint-%06d", e.getStep())), dir);
             assertTrue(Files.isRegularFile(dir.resolve("config.json")), "an HF directory: " + dir);
             assertEquals(
-                    TestEvents.sha256(dir.resolve("manifest.json")), e.getManifestSha256(), "sha256 of manifest.json");
+                    CheckpointManifest.sha256(dir.resolve("manifest.json")),
+                    e.getManifestSha256(),
+                    "sha256 of manifest.json");
             assertEquals(jobId + "-checkpoint-" + String.format("%06d", e.getStep()), e.getCheckpointId());
             assertEquals(jobId, e.getJobId());
             assertEquals(e.getStep() == 3, e.getLast());

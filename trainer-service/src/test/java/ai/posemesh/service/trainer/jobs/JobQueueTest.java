@@ -3,6 +3,7 @@ package ai.posemesh.service.trainer.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.proto.events.v1.CheckpointPublished;
 import ai.posemesh.proto.trainer.v1.JobInfo;
 import ai.posemesh.proto.trainer.v1.JobSpec;
@@ -14,10 +15,10 @@ import ai.posemesh.service.trainer.TestEvents;
 import ai.posemesh.service.trainer.TestModels;
 import ai.posemesh.service.trainer.TrainerSettings;
 import ai.posemesh.service.trainer.kafka.KafkaClients;
-import ai.posemesh.service.trainer.kafka.KafkaTestResource;
-import ai.posemesh.service.trainer.kafka.TestKafka;
 import ai.posemesh.service.trainer.kafka.Topics;
 import ai.posemesh.service.trainer.kafka.TrainerRecords;
+import ai.posemesh.testkit.KafkaTestResource;
+import ai.posemesh.testkit.TestKafka;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Files;
@@ -257,7 +258,7 @@ class JobQueueTest {
                 List.of(1, 2), events.stream().map(CheckpointPublished::getStep).toList(), events.toString());
         for (CheckpointPublished e : events) {
             Path dir = Path.of(java.net.URI.create(e.getUri()));
-            assertEquals(TestEvents.sha256(dir.resolve("manifest.json")), e.getManifestSha256());
+            assertEquals(CheckpointManifest.sha256(dir.resolve("manifest.json")), e.getManifestSha256());
             assertEquals(e.getStep() == 2, e.getLast());
         }
         assertEquals(2, end.getCheckpointsCount());

@@ -1,4 +1,4 @@
-package ai.posemesh.service.trainer.kafka;
+package ai.posemesh.testkit;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package ai.posemesh.service.trainer.kafka;
+package ai.posemesh.testkit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
