@@ -5,8 +5,8 @@ import ai.posemesh.corpus.Document;
 import ai.posemesh.evaluation.EvalBackend;
 import ai.posemesh.evaluation.EvalData;
 import ai.posemesh.evaluation.EvalException;
+import ai.posemesh.evaluation.EvalModel;
 import ai.posemesh.evaluation.InProcessBackend;
-import ai.posemesh.evaluation.ModelIdentity;
 import ai.posemesh.evaluation.Progress;
 import ai.posemesh.evaluation.RemoteBackend;
 import ai.posemesh.evaluation.passkey.PasskeyEval;
@@ -141,7 +141,7 @@ final class EvalCommand implements Runnable {
     }
 
     static void describe(PrintWriter err, EvalBackend b, String what) {
-        ModelIdentity m = b.model();
+        EvalModel m = b.model();
         err.printf(
                 "%s: %s, rope %s x%s, window %d (base %d)%s%n",
                 what,

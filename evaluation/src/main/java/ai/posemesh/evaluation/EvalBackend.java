@@ -11,7 +11,7 @@ package ai.posemesh.evaluation;
 public interface EvalBackend extends AutoCloseable {
 
     /** Name, manifest, RoPE and windows of the model being evaluated. */
-    ModelIdentity model();
+    EvalModel model();
 
     /** Token ids of {@code text}; with {@code addSpecialTokens} the tokenizer's BOS comes first. */
     long[] encode(String text, boolean addSpecialTokens);

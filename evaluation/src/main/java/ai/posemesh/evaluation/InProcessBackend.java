@@ -3,17 +3,12 @@ package ai.posemesh.evaluation;
 import ai.djl.ndarray.NDManager;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.generate.GreedyDecoder;
+import ai.posemesh.model.io.CheckpointManifest;
 import ai.posemesh.model.io.HfCheckpoint;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.score.TokenScorer;
 import ai.posemesh.model.tokenizer.TextTokenizer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -30,7 +25,7 @@ public final class InProcessBackend implements EvalBackend {
 
     public static final int DEFAULT_PREFILL_CHUNK = 512;
 
-    private final ModelIdentity identity;
+    private final EvalModel identity;
     private final Llama model;
     private final TextTokenizer tokenizer;
     private final AutoCloseable owned;
@@ -43,10 +38,10 @@ public final class InProcessBackend implements EvalBackend {
      * @param manifestSha256 sha256 of its manifest.json, or "" / null
      */
     public InProcessBackend(String name, String manifestSha256, Llama model, TextTokenizer tokenizer) {
-        this(ModelIdentity.of(name, manifestSha256, model.config()), model, tokenizer, null);
+        this(EvalModel.of(name, manifestSha256, model.config()), model, tokenizer, null);
     }
 
-    private InProcessBackend(ModelIdentity identity, Llama model, TextTokenizer tokenizer, AutoCloseable owned) {
+    private InProcessBackend(EvalModel identity, Llama model, TextTokenizer tokenizer, AutoCloseable owned) {
         this.identity = identity;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -75,7 +70,7 @@ public final class InProcessBackend implements EvalBackend {
                     // closes all three
                 }
             };
-            return new InProcessBackend(ModelIdentity.of(name, manifest, llama.config()), llama, tok, owned);
+            return new InProcessBackend(EvalModel.of(name, manifest, llama.config()), llama, tok, owned);
         } catch (RuntimeException e) {
             if (llama != null) {
                 llama.close();
@@ -87,17 +82,7 @@ public final class InProcessBackend implements EvalBackend {
 
     /** sha256 (hex) of {@code dir/manifest.json}, or "" when there is none: the service's {@code manifest_sha256}. */
     public static String manifestSha256(Path dir) {
-        Path f = dir.resolve("manifest.json");
-        if (!Files.isRegularFile(f)) {
-            return "";
-        }
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return CheckpointManifest.sha256Of(dir);
     }
 
     /** Prefill chunk for scoring and generation; match the service's to get its numbers bit for bit. */
@@ -122,7 +107,7 @@ public final class InProcessBackend implements EvalBackend {
     }
 
     @Override
-    public ModelIdentity model() {
+    public EvalModel model() {
         return identity;
     }
 

@@ -14,7 +14,7 @@ public final class Lengths {
      * accepts it ({@code sequenceLimit}; a service refuses sequences past Lt). E.g. Lc 256, Lt 2048: 128, 256, 512,
      * 1024, 2048, 4096; the unscaled tiny base (Lc = Lt = 256): 128, 256, 512.
      */
-    public static int[] defaults(ModelIdentity m, int sequenceLimit) {
+    public static int[] defaults(EvalModel m, int sequenceLimit) {
         int target = m.maxContext();
         int base = Math.max(2, Math.min(m.baseContext(), target));
         List<Integer> out = new ArrayList<>();

@@ -39,7 +39,7 @@ public final class RemoteBackend implements EvalBackend {
 
     private final InferenceGrpc.InferenceBlockingStub stub;
     private final String requestedName;
-    private final ModelIdentity identity;
+    private final EvalModel identity;
     private final int maxContext;
     private final ManagedChannel owned;
 
@@ -60,7 +60,7 @@ public final class RemoteBackend implements EvalBackend {
                 GetModelInfoRequest.newBuilder().setModel(requestedName).build());
         var rope = info.getArchitecture().getRope();
         this.maxContext = info.getMaxContext();
-        this.identity = new ModelIdentity(
+        this.identity = new EvalModel(
                 info.getName(),
                 info.getManifestSha256(),
                 rope.getRopeType().isEmpty() ? "default" : rope.getRopeType(),
@@ -88,7 +88,7 @@ public final class RemoteBackend implements EvalBackend {
     }
 
     @Override
-    public ModelIdentity model() {
+    public EvalModel model() {
         return identity;
     }
 

@@ -2,9 +2,9 @@ package ai.posemesh.evaluation.passkey;
 
 import ai.posemesh.evaluation.EvalBackend;
 import ai.posemesh.evaluation.EvalException;
+import ai.posemesh.evaluation.EvalModel;
 import ai.posemesh.evaluation.InProcessBackend;
 import ai.posemesh.evaluation.Lengths;
-import ai.posemesh.evaluation.ModelIdentity;
 import ai.posemesh.evaluation.Progress;
 import ai.posemesh.model.llama.Llama;
 import ai.posemesh.model.tokenizer.TextTokenizer;
@@ -204,7 +204,7 @@ public final class PasskeyEval {
                     length + " tokens cannot hold the passkey prompt even without filler (" + promptTokens(0)
                             + " tokens)");
         }
-        ModelIdentity m = backend.model();
+        EvalModel m = backend.model();
         int passed = 0;
         long promptTokens = 0;
         List<Draw> draws = draws(seed, length, n, trials);

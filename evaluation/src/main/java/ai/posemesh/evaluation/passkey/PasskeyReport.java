@@ -1,13 +1,13 @@
 package ai.posemesh.evaluation.passkey;
 
-import ai.posemesh.evaluation.ModelIdentity;
+import ai.posemesh.evaluation.EvalModel;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
 /** A passkey run: the model, the settings and one result per length. */
-public record PasskeyReport(ModelIdentity model, PasskeySpec spec, List<PasskeyEval.LengthResult> results) {
+public record PasskeyReport(EvalModel model, PasskeySpec spec, List<PasskeyEval.LengthResult> results) {
 
     /**
      * The report as {@code ./pose eval passkey --json} prints it:

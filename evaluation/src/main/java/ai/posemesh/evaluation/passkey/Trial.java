@@ -1,6 +1,6 @@
 package ai.posemesh.evaluation.passkey;
 
-import ai.posemesh.evaluation.ModelIdentity;
+import ai.posemesh.evaluation.EvalModel;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
@@ -20,7 +20,7 @@ import java.math.BigInteger;
  * @param passed {@code got} equals {@code expected}
  */
 public record Trial(
-        ModelIdentity model,
+        EvalModel model,
         int length,
         int promptBudget,
         int fillerUnits,

@@ -1,6 +1,6 @@
 package ai.posemesh.evaluation.perplexity;
 
-import ai.posemesh.evaluation.ModelIdentity;
+import ai.posemesh.evaluation.EvalModel;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +8,7 @@ import java.util.List;
 
 /** A perplexity run: the model, the settings, the documents used (by id) and one result per length. */
 public record PerplexityReport(
-        ModelIdentity model, PerplexitySpec spec, List<String> docIds, List<PerplexityResult> results) {
+        EvalModel model, PerplexitySpec spec, List<String> docIds, List<PerplexityResult> results) {
 
     /**
      * The report as {@code ./pose eval ppl --json} prints it:

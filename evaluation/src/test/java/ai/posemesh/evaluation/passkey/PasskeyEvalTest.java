@@ -10,8 +10,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.posemesh.evaluation.EvalBackend;
 import ai.posemesh.evaluation.EvalException;
+import ai.posemesh.evaluation.EvalModel;
 import ai.posemesh.evaluation.InProcessBackend;
-import ai.posemesh.evaluation.ModelIdentity;
 import ai.posemesh.evaluation.Progress;
 import ai.posemesh.model.Engines;
 import ai.posemesh.model.config.ConfigJson;
@@ -269,7 +269,7 @@ class PasskeyEvalTest {
 
     @Test
     void aTrialWithoutDigitsRecordsGotNull() {
-        ModelIdentity m = new ModelIdentity("m", "abc", "yarn", 8.0, 2048, 256, 1);
+        EvalModel m = new EvalModel("m", "abc", "yarn", 8.0, 2048, 256, 1);
         Trial t = new Trial(m, 1024, 1024, 3, 1000, 1, 0, 123, null, " no number", false);
         JsonNode j = t.toJson();
         assertTrue(j.get("got").isNull());
@@ -292,8 +292,8 @@ class PasskeyEvalTest {
         }
 
         @Override
-        public ModelIdentity model() {
-            return new ModelIdentity("tokenizer", "", "default", 1.0, 256, 256, 0);
+        public EvalModel model() {
+            return new EvalModel("tokenizer", "", "default", 1.0, 256, 256, 0);
         }
 
         @Override

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.posemesh.corpus.Document;
 import ai.posemesh.evaluation.EvalBackend;
 import ai.posemesh.evaluation.EvalException;
+import ai.posemesh.evaluation.EvalModel;
 import ai.posemesh.evaluation.InProcessBackend;
 import ai.posemesh.evaluation.Lengths;
-import ai.posemesh.evaluation.ModelIdentity;
 import ai.posemesh.evaluation.Progress;
 import ai.posemesh.model.score.TokenScorer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -185,9 +185,9 @@ class PerplexityEvalTest {
     void defaultsDeriveFromTheModel() {
         assertArrayEquals(new int[] {128, 256, 512}, Lengths.defaults(backend.model(), Integer.MAX_VALUE));
         assertArrayEquals(new int[] {128, 256}, Lengths.defaults(backend.model(), 256));
-        ModelIdentity yarn = new ModelIdentity("y", "", "yarn", 8, 2048, 256, 1);
+        EvalModel yarn = new EvalModel("y", "", "yarn", 8, 2048, 256, 1);
         assertArrayEquals(new int[] {128, 256, 512, 1024, 2048, 4096}, Lengths.defaults(yarn, Integer.MAX_VALUE));
-        ModelIdentity odd = new ModelIdentity("o", "", "linear", 3, 3000, 1000, 1);
+        EvalModel odd = new EvalModel("o", "", "linear", 3, 3000, 1000, 1);
         assertArrayEquals(new int[] {500, 1000, 2000, 3000, 6000}, Lengths.defaults(odd, Integer.MAX_VALUE));
         PerplexitySpec d = PerplexitySpec.defaults(backend);
         assertArrayEquals(new int[] {128, 256, 512}, d.lengths());
@@ -229,7 +229,7 @@ class PerplexityEvalTest {
         }
 
         @Override
-        public ModelIdentity model() {
+        public EvalModel model() {
             return b.model();
         }
 

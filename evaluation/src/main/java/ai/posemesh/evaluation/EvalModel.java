@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * What a result is a result of, as every report and trial records it.
+ * The model a backend evaluates, as every report and trial names it ({@link EvalBackend#model()}). Not to be confused
+ * with {@code config.ModelIdentity}, eval-service's bookkeeping hash of a model directory.
  *
  * @param name the model's name: the served name for a remote model, the directory's name in-process
  * @param manifestSha256 sha256 of the checkpoint's manifest.json ({@code CheckpointPublished.manifest_sha256}); ""
@@ -17,7 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *     max_position_embeddings / factor (as the inference service reports {@code base_context})
  * @param bosTokenId the id prepended to every perplexity window
  */
-public record ModelIdentity(
+public record EvalModel(
         String name,
         String manifestSha256,
         String ropeType,
@@ -26,7 +27,7 @@ public record ModelIdentity(
         int baseContext,
         long bosTokenId) {
 
-    public ModelIdentity {
+    public EvalModel {
         manifestSha256 = manifestSha256 == null ? "" : manifestSha256;
     }
 
@@ -44,14 +45,14 @@ public record ModelIdentity(
     }
 
     /** The identity of a model directory's config (name and manifest given by the caller). */
-    public static ModelIdentity of(String name, String manifestSha256, LlamaConfig c) {
+    public static EvalModel of(String name, String manifestSha256, LlamaConfig c) {
         if (c.bosTokenId() == null) {
             throw new EvalException(
                     "model",
                     name + " has no bos_token_id in config.json: the perplexity protocol prepends BOS to every "
                             + "window and the passkey prompt starts with it");
         }
-        return new ModelIdentity(
+        return new EvalModel(
                 name,
                 manifestSha256,
                 c.rope().type(),
