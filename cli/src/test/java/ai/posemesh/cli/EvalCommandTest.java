@@ -92,4 +92,202 @@ class EvalCommandTest {
         assertEquals(PoseCommand.EXIT_BAD_INPUT, unwritable.code());
         assertTrue(unwritable.err().contains("--trials-out: cannot write"), unwritable.err());
     }
+
+    static Path heldout() throws Exception {
+        return Path.of(EvalCommandTest.class.getResource("/eval/heldout.txt").toURI());
+    }
+
+    static List<String> fields(JsonNode n) {
+        List<String> f = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(f::add);
+        return f;
+    }
+
+    @Test
+    void pplJsonOnTheTinyBase() throws Exception {
+        PoseCommandTest.Run r = PoseCommandTest.run(
+                "eval",
+                "ppl",
+                "--model",
+                TINY_BASE.toString(),
+                "--data",
+                heldout().toString(),
+                "--lengths",
+                "64,128",
+                "--docs",
+                "1",
+                "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = ConfigJson.MAPPER.readTree(r.out());
+        assertEquals("ppl", j.get("suite").asText());
+        assertEquals("tiny-base", j.get("model").get("name").asText());
+        assertEquals(256, j.get("model").get("max_context").asInt());
+        JsonNode results = j.get("results");
+        assertEquals(2, results.size());
+        for (int i = 0; i < 2; i++) {
+            JsonNode e = results.get(i);
+            assertEquals(List.of("length", "ppl", "scored_tokens", "docs"), fields(e));
+            assertEquals(i == 0 ? 64 : 128, e.get("length").asInt());
+            // one document cut to max-tokens - 1 = 127 tokens (the default max-tokens is the longest length);
+            // sliding windows count each of its tokens once
+            assertEquals(127, e.get("scored_tokens").asLong());
+            assertEquals(1, e.get("docs").asInt());
+            double ppl = e.get("ppl").asDouble();
+            assertTrue(ppl > 3 && ppl < 150, "held-out perplexity of the tiny base: " + ppl);
+        }
+        assertEquals(List.of("heldout.txt"), List.of(j.get("doc_ids").get(0).asText()));
+        assertTrue(r.err().contains("ppl 128: ["), "a progress bar on stderr: " + r.err());
+    }
+
+    @Test
+    void pplTableOnAJsonlCorpus() throws Exception {
+        Path jsonl = tmp.resolve("two.jsonl");
+        String[] paragraphs = Files.readString(heldout()).split("\n\n");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            b.append(ConfigJson.ONE_LINE.writeValueAsString(ConfigJson.MAPPER
+                            .createObjectNode()
+                            .put("id", "d" + i)
+                            .put("text", paragraphs[i])))
+                    .append('\n');
+        }
+        Files.writeString(jsonl, b);
+        PoseCommandTest.Run r = PoseCommandTest.run(
+                "eval",
+                "ppl",
+                "--model",
+                TINY_BASE.toString(),
+                "--data",
+                jsonl.toString(),
+                "--lengths",
+                "32",
+                "--stride",
+                "16",
+                "--docs",
+                "2",
+                "--min-tokens",
+                "2",
+                "--max-tokens",
+                "100");
+        assertEquals(0, r.code(), r.err());
+        Matcher row = Pattern.compile("\\| 32 \\| 16 \\| 2 \\| (\\d+) \\| (\\d+) \\| ([0-9.]+) \\|")
+                .matcher(r.out());
+        assertTrue(row.find(), r.out());
+        int windows = Integer.parseInt(row.group(1));
+        long scored = Long.parseLong(row.group(2));
+        assertTrue(windows >= 2 * 6, "two documents of up to 99 tokens in windows of 31 every 16: " + windows);
+        assertTrue(scored > 100 && scored <= 2 * 99, r.out());
+        assertTrue(r.err().contains("2 of 3 documents"), r.err());
+    }
+
+    @Test
+    void pplBadInput() throws Exception {
+        String model = TINY_BASE.toString();
+        String text = heldout().toString();
+        PoseCommandTest.assertError(
+                PoseCommandTest.run("eval", "ppl", "--model", model, "--data", "bookz", "--lengths", "64"),
+                "--data: bookz: no such file or directory");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval",
+                        "ppl",
+                        "--model",
+                        model,
+                        "--data",
+                        "books",
+                        "--data-root",
+                        tmp.toString(),
+                        "--lengths",
+                        "64"),
+                "--data: corpus family 'books' has not been fetched");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval",
+                        "ppl",
+                        "--model",
+                        model,
+                        "--data",
+                        tmp.resolve("no.jsonl").toString(),
+                        "--lengths",
+                        "64"),
+                "--data: ",
+                "no.jsonl: no such file or directory");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run("eval", "ppl", "--model", model, "--data", text, "--lengths", "64,1"),
+                "--lengths: a window must hold BOS and at least one token: at least 2, got 1");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval", "ppl", "--model", model, "--data", text, "--lengths", "64", "--stride", "64"),
+                "--stride: must be in [1, 63] for window 64");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval",
+                        "ppl",
+                        "--model",
+                        model,
+                        "--endpoint",
+                        "localhost:1",
+                        "--data",
+                        text,
+                        "--lengths",
+                        "64"),
+                "--model, --endpoint: give exactly one");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run("eval", "ppl", "--data", text, "--lengths", "64"), "--model, --endpoint");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval", "ppl", "--model", model, "--model-name", "x", "--data", text, "--lengths", "64"),
+                "--model-name: only with --endpoint");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval", "ppl", "--model", model, "--data", text, "--lengths", "64", "--min-tokens", "100000"),
+                "--min-tokens: must be in [1, max-tokens = 64]");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval",
+                        "ppl",
+                        "--model",
+                        model,
+                        "--data",
+                        text,
+                        "--lengths",
+                        "64",
+                        "--min-tokens",
+                        "5000",
+                        "--max-tokens",
+                        "5000"),
+                "--data: no document has at least min-tokens − 1 = 4999 tokens");
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval", "ppl", "--model", tmp.resolve("none").toString(), "--data", text),
+                "--model: ",
+                "no such directory");
+        PoseCommandTest.Run unreachable =
+                PoseCommandTest.run("eval", "ppl", "--endpoint", "127.0.0.1:1", "--data", text, "--lengths", "64");
+        assertEquals(1, unreachable.code(), unreachable.err());
+        assertTrue(unreachable.err().contains("UNAVAILABLE"), unreachable.err());
+        assertTrue(unreachable.err().contains("inference-service at 127.0.0.1:1"), unreachable.err());
+    }
+
+    @Test
+    void passkeyJson() throws Exception {
+        PoseCommandTest.Run r = PoseCommandTest.run(
+                "eval", "passkey", "--model", TINY_BASE.toString(), "--lengths", "128,256", "--trials", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = ConfigJson.MAPPER.readTree(r.out());
+        assertEquals("passkey", j.get("suite").asText());
+        assertEquals(2, j.get("results").size());
+        for (int i = 0; i < 2; i++) {
+            JsonNode e = j.get("results").get(i);
+            assertEquals(List.of("length", "trials", "passed", "accuracy"), fields(e));
+            assertEquals(i == 0 ? 128 : 256, e.get("length").asInt());
+            assertEquals(2, e.get("trials").asInt());
+            assertEquals(e.get("passed").asInt() / 2.0, e.get("accuracy").asDouble());
+        }
+        assertTrue(r.err().contains("256 is the target window: prompts are sized to 156 tokens"), r.err());
+        PoseCommandTest.assertError(
+                PoseCommandTest.run(
+                        "eval", "passkey", "--model", TINY_BASE.toString(), "--lengths", "128", "--trials", "0"),
+                "--trials: must be >= 1");
+    }
 }
