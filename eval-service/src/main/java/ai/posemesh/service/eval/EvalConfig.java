@@ -76,6 +76,21 @@ public interface EvalConfig {
 
             @WithDefault("4")
             int docs();
+
+            /** The sliding stride; 0 = half of each window. */
+            @WithDefault("0")
+            int stride();
+
+            /** Documents of at least min-tokens − 1 tokens; 0 = the longest length. */
+            @WithDefault("0")
+            int minTokens();
+
+            /** Documents cut to max-tokens − 1 tokens; 0 = the longest length. */
+            @WithDefault("0")
+            int maxTokens();
+
+            @WithDefault("false")
+            boolean truncate();
         }
 
         interface Passkey {

@@ -1,6 +1,8 @@
 package ai.posemesh.service.eval;
 
 import ai.posemesh.evaluation.config.SuiteConfig;
+import ai.posemesh.evaluation.passkey.PasskeySpec;
+import ai.posemesh.evaluation.perplexity.PerplexitySpec;
 import ai.posemesh.kafka.KafkaClients;
 import ai.posemesh.kafka.ReplicaIds;
 import ai.posemesh.kafka.StartupRetry;
@@ -14,7 +16,7 @@ import ai.posemesh.service.eval.pipeline.Evaluator;
 import ai.posemesh.service.eval.pipeline.OnDemand;
 import ai.posemesh.service.eval.pipeline.Tracker;
 import ai.posemesh.service.eval.report.Reports;
-import ai.posemesh.service.eval.suites.GrpcSuiteRunner;
+import ai.posemesh.service.eval.suites.RemoteSuiteRunner;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -88,7 +90,7 @@ public class EvalRuntime {
         view = new ResultsView(settings.kafka(), settings.resultsTopic(), client + "-results");
         inference = new InferenceClient(settings.inferenceEndpoint());
         reports = new Reports(settings.reportsRoot(), view);
-        evaluator = new Evaluator(settings, inference, new GrpcSuiteRunner(), view, reports, tracker);
+        evaluator = new Evaluator(settings, inference, new RemoteSuiteRunner(), view, reports, tracker);
         onDemand = new OnDemand(settings, evaluator, view, records, tracker, metrics);
         LOG.infof(
                 "eval replica %s: kafka %s, inference %s, reports under %s",
@@ -103,18 +105,20 @@ public class EvalRuntime {
         try {
             if (suite == null) {
                 EvalConfig.Suite s = config.suite();
+                EvalConfig.Suite.Perplexity p = s.perplexity();
+                EvalConfig.Suite.Passkey k = s.passkey();
                 suite = SuiteConfig.withCorpus(
-                        s.perplexity().lengths().stream()
-                                .mapToInt(Integer::intValue)
-                                .toArray(),
-                        s.perplexity().corpus().toAbsolutePath().normalize(),
-                        s.perplexity().docs(),
-                        s.passkey().lengths().stream()
-                                .mapToInt(Integer::intValue)
-                                .toArray(),
-                        s.passkey().trials(),
-                        s.passkey().seed(),
-                        s.passkey().depthBins());
+                        new PerplexitySpec(
+                                p.lengths().stream().mapToInt(Integer::intValue).toArray(),
+                                p.stride(),
+                                p.docs(),
+                                p.minTokens(),
+                                p.maxTokens(),
+                                p.truncate()),
+                        p.corpus().toAbsolutePath().normalize(),
+                        new PasskeySpec(
+                                k.lengths().stream().mapToInt(Integer::intValue).toArray(), k.trials(), k.seed()),
+                        k.depthBins());
                 LOG.infof("suite defaults %s (sha256 %s)", suite.canonicalJson(), suite.sha256());
             }
             if (settings.createTopics()) {

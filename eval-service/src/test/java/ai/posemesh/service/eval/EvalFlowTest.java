@@ -210,7 +210,9 @@ class EvalFlowTest {
         first.getPerplexityList().forEach(p -> {
             assertTrue(p.getPpl() > 1 && Double.isFinite(p.getPpl()), "ppl " + p);
             assertEquals(2, p.getDocs());
-            assertEquals(2L * (p.getLength() - 1), p.getScoredTokens());
+            // the seed's protocol: two documents cut to max_tokens − 1 = 31 tokens (max_tokens defaults to the
+            // longest length), every token scored once at every window length
+            assertEquals(2L * (32 - 1), p.getScoredTokens(), "scored tokens at " + p.getLength());
         });
         assertEquals(1, first.getPasskeyCount());
         assertEquals(384, first.getPasskey(0).getLength());

@@ -1,5 +1,7 @@
 package ai.posemesh.evaluation.config;
 
+import ai.posemesh.evaluation.passkey.PasskeySpec;
+import ai.posemesh.evaluation.perplexity.PerplexitySpec;
 import ai.posemesh.model.config.ConfigJson;
 import ai.posemesh.model.io.CheckpointManifest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,53 +12,67 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * What an evaluation runs, with everything that changes its numbers, and the hash that names it. Two evaluations of
+ * What an evaluation runs, with everything that changes its numbers, and the hash that names it: the library's
+ * perplexity and passkey specs, the held-out corpus (by its sha256) and the report's depth bins. Two evaluations of
  * the same model (by manifest sha256) under configurations with the same {@link #sha256()} are the same evaluation:
  * eval-service runs it once.
  *
- * @param pplLengths perplexity context lengths (ascending, distinct)
- * @param corpus the held-out JSONL corpus file (as configured; its content is named by {@code corpusSha256})
+ * @param perplexity the perplexity protocol (no lengths: no perplexity suite); min/max tokens are explicit here
+ * @param corpus the held-out corpus as configured (a JSONL file; its content is named by {@code corpusSha256})
  * @param corpusSha256 sha256 of the corpus file
- * @param docs documents per perplexity length
- * @param passkeyLengths passkey prompt lengths (ascending, distinct)
- * @param trials passkey trials per length
- * @param seed passkey keys and depths
+ * @param passkey the passkey protocol (no lengths: no passkey suite)
  * @param depthBins heatmap depth bins (presentation only, but part of the hash: the report changes)
  */
 public record SuiteConfig(
-        int[] pplLengths,
-        String corpus,
-        String corpusSha256,
-        int docs,
-        int[] passkeyLengths,
-        int trials,
-        long seed,
-        int depthBins) {
+        PerplexitySpec perplexity, String corpus, String corpusSha256, PasskeySpec passkey, int depthBins) {
 
     public SuiteConfig {
-        pplLengths = Arrays.stream(pplLengths).distinct().sorted().toArray();
-        passkeyLengths = Arrays.stream(passkeyLengths).distinct().sorted().toArray();
-        check(Arrays.stream(pplLengths).allMatch(l -> l >= 2), "perplexity.lengths", "every length must be >= 2");
-        check(Arrays.stream(passkeyLengths).allMatch(l -> l >= 1), "passkey.lengths", "every length must be >= 1");
-        check(pplLengths.length == 0 || docs >= 1, "perplexity.docs", "must be >= 1, got " + docs);
-        check(pplLengths.length == 0 || !corpus.isBlank(), "perplexity.corpus", "must name a JSONL file");
-        check(passkeyLengths.length == 0 || trials >= 1, "passkey.trials", "must be >= 1, got " + trials);
+        perplexity = new PerplexitySpec(
+                Arrays.stream(perplexity.lengths()).distinct().sorted().toArray(),
+                perplexity.stride(),
+                perplexity.docs(),
+                perplexity.minTokens(),
+                perplexity.maxTokens(),
+                perplexity.truncate());
+        passkey = new PasskeySpec(
+                Arrays.stream(passkey.lengths()).distinct().sorted().toArray(), passkey.trials(), passkey.seed());
+        boolean ppl = perplexity.lengths().length > 0;
+        boolean pk = passkey.lengths().length > 0;
+        check(Arrays.stream(perplexity.lengths()).allMatch(l -> l >= 2), "perplexity.lengths", "every length >= 2");
+        check(Arrays.stream(passkey.lengths()).allMatch(l -> l >= 1), "passkey.lengths", "every length >= 1");
+        check(!ppl || perplexity.docs() >= 1, "perplexity.docs", "must be >= 1, got " + perplexity.docs());
+        check(perplexity.stride() >= 0, "perplexity.stride", "must be >= 1, or 0 for half of each window");
+        check(
+                !ppl || (perplexity.minTokens() >= 1 && perplexity.minTokens() <= perplexity.maxTokens()),
+                "perplexity.min-tokens",
+                "must be in [1, max-tokens], got " + perplexity.minTokens() + " and " + perplexity.maxTokens());
+        check(!ppl || !corpus.isBlank(), "perplexity.corpus", "must name a JSONL file");
+        check(!pk || passkey.trials() >= 1, "passkey.trials", "must be >= 1, got " + passkey.trials());
         check(depthBins >= 1 && depthBins <= 100, "passkey.depth_bins", "must be in [1, 100], got " + depthBins);
-        check(pplLengths.length + passkeyLengths.length > 0, "suite", "no perplexity or passkey length to run");
+        check(ppl || pk, "suite", "no perplexity or passkey length to run");
     }
 
-    /** The same with the corpus file's sha256 filled in (reads the file). */
-    public static SuiteConfig withCorpus(
-            int[] pplLengths, Path corpus, int docs, int[] passkeyLengths, int trials, long seed, int depthBins) {
-        String sha = pplLengths.length == 0 ? "" : CheckpointManifest.sha256(corpus);
+    /**
+     * A configuration with the corpus file's sha256 filled in (reads the file). {@code minTokens} / {@code maxTokens}
+     * of 0 mean the longest perplexity length (the library's default: every document fills the longest window, and
+     * every length reads the same tokens of the same documents).
+     */
+    public static SuiteConfig withCorpus(PerplexitySpec perplexity, Path corpus, PasskeySpec passkey, int depthBins) {
+        int[] lengths = perplexity.lengths();
+        int longest = Arrays.stream(lengths).max().orElse(0);
+        PerplexitySpec resolved = new PerplexitySpec(
+                lengths,
+                perplexity.stride(),
+                perplexity.docs(),
+                perplexity.minTokens() > 0 ? perplexity.minTokens() : longest,
+                perplexity.maxTokens() > 0 ? perplexity.maxTokens() : longest,
+                perplexity.truncate());
+        boolean ppl = lengths.length > 0;
         return new SuiteConfig(
-                pplLengths,
-                pplLengths.length == 0 ? "" : corpus.toString(),
-                sha,
-                docs,
-                passkeyLengths,
-                trials,
-                seed,
+                resolved,
+                ppl ? corpus.toString() : "",
+                ppl ? CheckpointManifest.sha256(corpus) : "",
+                passkey,
                 depthBins);
     }
 
@@ -67,13 +83,19 @@ public record SuiteConfig(
     public String canonicalJson() {
         ObjectNode j = ConfigJson.MAPPER.createObjectNode();
         ObjectNode p = j.putObject("perplexity");
-        Arrays.stream(pplLengths).forEach(p.putArray("lengths")::add);
+        boolean ppl = perplexity.lengths().length > 0;
+        Arrays.stream(perplexity.lengths()).forEach(p.putArray("lengths")::add);
         p.put("corpus_sha256", corpusSha256);
-        p.put("docs", pplLengths.length == 0 ? 0 : docs);
+        p.put("docs", ppl ? perplexity.docs() : 0);
+        p.put("stride", ppl ? perplexity.stride() : 0);
+        p.put("min_tokens", ppl ? perplexity.minTokens() : 0);
+        p.put("max_tokens", ppl ? perplexity.maxTokens() : 0);
+        p.put("truncate", ppl && perplexity.truncate());
         ObjectNode k = j.putObject("passkey");
-        Arrays.stream(passkeyLengths).forEach(k.putArray("lengths")::add);
-        k.put("trials", passkeyLengths.length == 0 ? 0 : trials);
-        k.put("seed", seed);
+        boolean pk = passkey.lengths().length > 0;
+        Arrays.stream(passkey.lengths()).forEach(k.putArray("lengths")::add);
+        k.put("trials", pk ? passkey.trials() : 0);
+        k.put("seed", passkey.seed());
         k.put("depth_bins", depthBins);
         try {
             return ConfigJson.ONE_LINE.writeValueAsString(j);
@@ -91,16 +113,6 @@ public record SuiteConfig(
         if (!ok) {
             throw new IllegalArgumentException(field + ": " + reason);
         }
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof SuiteConfig s && s.canonicalJson().equals(canonicalJson());
-    }
-
-    @Override
-    public int hashCode() {
-        return canonicalJson().hashCode();
     }
 
     @Override

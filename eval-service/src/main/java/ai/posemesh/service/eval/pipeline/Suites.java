@@ -1,10 +1,13 @@
 package ai.posemesh.service.eval.pipeline;
 
 import ai.posemesh.evaluation.config.SuiteConfig;
+import ai.posemesh.evaluation.passkey.PasskeySpec;
+import ai.posemesh.evaluation.perplexity.PerplexitySpec;
 import ai.posemesh.proto.events.v1.PasskeySuite;
 import ai.posemesh.proto.events.v1.PerplexitySuite;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /** The suite configuration between the library's record and its proto message. */
 public final class Suites {
@@ -12,48 +15,82 @@ public final class Suites {
     private Suites() {}
 
     public static ai.posemesh.proto.events.v1.SuiteConfig toProto(SuiteConfig s) {
+        PerplexitySpec p = s.perplexity();
+        PasskeySpec k = s.passkey();
         return ai.posemesh.proto.events.v1.SuiteConfig.newBuilder()
                 .setPerplexity(PerplexitySuite.newBuilder()
-                        .addAllLengths(Arrays.stream(s.pplLengths()).boxed().toList())
+                        .addAllLengths(boxed(p.lengths()))
                         .setCorpus(s.corpus())
                         .setCorpusSha256(s.corpusSha256())
-                        .setDocs(s.docs()))
+                        .setDocs(p.docs())
+                        .setStride(p.stride())
+                        .setMinTokens(p.minTokens())
+                        .setMaxTokens(p.maxTokens())
+                        .setTruncate(p.truncate()))
                 .setPasskey(PasskeySuite.newBuilder()
-                        .addAllLengths(Arrays.stream(s.passkeyLengths()).boxed().toList())
-                        .setTrials(s.trials())
-                        .setSeed(s.seed())
+                        .addAllLengths(boxed(k.lengths()))
+                        .setTrials(k.trials())
+                        .setSeed(k.seed())
                         .setDepthBins(s.depthBins()))
                 .build();
     }
 
+    /** The configuration an event carries, back as the library's record (for its canonical JSON). */
+    public static SuiteConfig fromProto(ai.posemesh.proto.events.v1.SuiteConfig s) {
+        PerplexitySuite p = s.getPerplexity();
+        PasskeySuite k = s.getPasskey();
+        return new SuiteConfig(
+                new PerplexitySpec(
+                        ints(p.getLengthsList()),
+                        p.getStride(),
+                        p.getDocs(),
+                        p.getMinTokens(),
+                        p.getMaxTokens(),
+                        p.getTruncate()),
+                p.getCorpus(),
+                p.getCorpusSha256(),
+                new PasskeySpec(ints(k.getLengthsList()), k.getTrials(), k.getSeed()),
+                k.getDepthBins());
+    }
+
     /**
-     * A RunSuite request's suites over the defaults: a suite the request sets replaces the default one (its corpus
-     * hashed again when it names another file). Bad values: IllegalArgumentException naming the field.
+     * A RunSuite request's suites over the defaults: a suite the request sets replaces the default one (unset numbers
+     * keep the default; its corpus hashed again when it names another file). Bad values: IllegalArgumentException
+     * naming the field.
      */
     public static SuiteConfig override(SuiteConfig defaults, ai.posemesh.proto.events.v1.SuiteConfig req) {
-        int[] ppl = defaults.pplLengths();
+        PerplexitySpec ppl = defaults.perplexity();
         String corpus = defaults.corpus();
-        int docs = defaults.docs();
-        int[] pk = defaults.passkeyLengths();
-        int trials = defaults.trials();
-        long seed = defaults.seed();
+        PasskeySpec pk = defaults.passkey();
         int bins = defaults.depthBins();
         if (req.hasPerplexity()) {
             PerplexitySuite p = req.getPerplexity();
-            ppl = p.getLengthsList().stream().mapToInt(Integer::intValue).toArray();
+            ppl = new PerplexitySpec(
+                    ints(p.getLengthsList()),
+                    p.getStride(),
+                    p.getDocs() == 0 ? ppl.docs() : p.getDocs(),
+                    p.getMinTokens(),
+                    p.getMaxTokens(),
+                    p.getTruncate());
             corpus = p.getCorpus().isEmpty() ? corpus : p.getCorpus();
-            docs = p.getDocs() == 0 ? docs : p.getDocs();
         }
         if (req.hasPasskey()) {
             PasskeySuite p = req.getPasskey();
-            pk = p.getLengthsList().stream().mapToInt(Integer::intValue).toArray();
-            trials = p.getTrials() == 0 ? trials : p.getTrials();
-            seed = p.getSeed();
+            pk = new PasskeySpec(
+                    ints(p.getLengthsList()), p.getTrials() == 0 ? pk.trials() : p.getTrials(), p.getSeed());
             bins = p.getDepthBins() == 0 ? bins : p.getDepthBins();
         }
-        if (corpus.equals(defaults.corpus()) && !defaults.corpusSha256().isEmpty()) {
-            return new SuiteConfig(ppl, corpus, defaults.corpusSha256(), docs, pk, trials, seed, bins);
+        if (!req.hasPerplexity() && !defaults.corpusSha256().isEmpty()) {
+            return new SuiteConfig(ppl, corpus, defaults.corpusSha256(), pk, bins);
         }
-        return SuiteConfig.withCorpus(ppl, Path.of(corpus), docs, pk, trials, seed, bins);
+        return SuiteConfig.withCorpus(ppl, Path.of(corpus), pk, bins);
+    }
+
+    private static List<Integer> boxed(int[] a) {
+        return Arrays.stream(a).boxed().toList();
+    }
+
+    private static int[] ints(List<Integer> l) {
+        return l.stream().mapToInt(Integer::intValue).toArray();
     }
 }

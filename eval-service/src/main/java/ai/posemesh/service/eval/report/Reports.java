@@ -8,6 +8,7 @@ import ai.posemesh.proto.events.v1.PasskeyResult;
 import ai.posemesh.proto.events.v1.PerplexityResult;
 import ai.posemesh.proto.events.v1.Trigger;
 import ai.posemesh.service.eval.kafka.ResultsView;
+import ai.posemesh.service.eval.pipeline.Suites;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,7 +132,7 @@ public final class Reports {
         m.put("base_model_sha256", e.getModel().getBaseModelSha256());
         m.put("base_identity_kind", e.getModel().getBaseIdentityKind());
         m.put("suite_config_sha256", e.getSuiteConfigSha256());
-        m.put("suite_config", e.getSuiteConfig().toString().replace('\n', ' ').trim());
+        m.put("suite_config", suiteJson(e));
         m.put("started_at_ms", e.getTimings().getStartedAtMs());
         m.put("finished_at_ms", e.getTimings().getFinishedAtMs());
         m.put("perplexity_seconds", e.getTimings().getPerplexitySeconds());
@@ -139,5 +140,14 @@ public final class Reports {
         m.put("baseline_seconds", e.getTimings().getBaselineSeconds());
         m.put("replica", e.getReplica());
         return m;
+    }
+
+    /** The suites as their canonical JSON (what the sha256 is taken over); the message's text if it is not valid. */
+    private static String suiteJson(EvalCompleted e) {
+        try {
+            return Suites.fromProto(e.getSuiteConfig()).canonicalJson();
+        } catch (IllegalArgumentException bad) {
+            return e.getSuiteConfig().toString().replace('\n', ' ').trim();
+        }
     }
 }
