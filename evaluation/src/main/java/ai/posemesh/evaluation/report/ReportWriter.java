@@ -285,9 +285,10 @@ public final class ReportWriter {
     private static StringBuilder head(String title) {
         return new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
                 .append(Svg.esc(title))
-                .append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1400px}"
-                        + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
-                        + "text-align:left}figure{display:inline-block;margin:0.5em}</style>\n</head>\n<body>\n");
+                .append(
+                        "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1400px}"
+                                + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+                                + "text-align:left;max-width:900px;overflow-wrap:anywhere}figure{display:inline-block;margin:0.5em}</style>\n</head>\n<body>\n");
     }
 
     private static void write(Path file, String text) {
