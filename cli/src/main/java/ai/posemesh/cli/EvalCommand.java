@@ -1,9 +1,9 @@
 package ai.posemesh.cli;
 
+import ai.posemesh.corpus.Corpus;
 import ai.posemesh.corpus.CorpusException;
 import ai.posemesh.corpus.Document;
 import ai.posemesh.evaluation.EvalBackend;
-import ai.posemesh.evaluation.EvalData;
 import ai.posemesh.evaluation.EvalException;
 import ai.posemesh.evaluation.EvalModel;
 import ai.posemesh.evaluation.InProcessBackend;
@@ -256,7 +256,7 @@ final class EvalCommand implements Runnable {
                         maxTokens == null ? longest : maxTokens,
                         truncate);
                 ps.validate(b);
-                List<Document> corpus = EvalData.load(data, dataRoot);
+                List<Document> corpus = Corpus.load(data, dataRoot);
                 describe(err, b, "ppl");
                 PerplexityEval eval = new PerplexityEval(b);
                 PerplexityEval.Selection sel = eval.select(corpus, ps);

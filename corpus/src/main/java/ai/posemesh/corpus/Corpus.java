@@ -20,17 +20,19 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Reads a corpus for the trainer. {@code data} is one of:
+ * Reads a corpus for training or evaluation. {@code data} is one of:
  *
  * <ul>
  *   <li>a family name ({@code books}, {@code reports}, {@code math}, {@code general}): {@code dataRoot/<family>.jsonl},
  *       as written by {@code ./pose data fetch};
  *   <li>a path to a {@code .jsonl} file: one JSON object per line with at least a string {@code "text"}; {@code "id"}
  *       defaults to the line number, {@code "source"} to the file, {@code "license"} to {@code "unknown"};
+ *   <li>a path to a {@code .txt} file: one document, id = the file name;
  *   <li>a directory: every {@code *.txt} file under it (recursively, sorted), id = the path relative to it.
  * </ul>
  *
- * Documents whose text is empty are skipped. Every failure is a {@link CorpusException} (field {@code data}) naming the file, and the line for JSONL: a missing file or family, malformed JSON, a missing or
+ * Documents whose text is empty are skipped. Every failure is a {@link CorpusException} (field {@code data}) naming
+ * the file, and the line for JSONL: a missing file or family, malformed JSON, a missing or
  * non-string {@code "text"}, a duplicate id, invalid UTF-8, or a corpus with no text at all.
  */
 public final class Corpus {
@@ -43,7 +45,7 @@ public final class Corpus {
     public static List<Document> load(String data, Path dataRoot) {
         if (data == null || data.isBlank()) {
             throw fail("no corpus given: use a family (" + String.join(", ", FAMILIES)
-                    + "), a .jsonl file or a directory of .txt files");
+                    + "), a .jsonl file, a .txt file or a directory of .txt files");
         }
         if (FAMILIES.contains(data)) {
             Path file = (dataRoot == null ? Path.of(".pose", "data") : dataRoot).resolve(data + ".jsonl");
@@ -61,14 +63,18 @@ public final class Corpus {
             return loadTxtDir(path);
         }
         if (Files.isRegularFile(path)) {
-            if (!path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
-                throw fail(path + ": not a .jsonl file (a corpus is a family name, a .jsonl file or a directory of "
-                        + ".txt files)");
+            String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (name.endsWith(".txt")) {
+                return loadTxt(path);
+            }
+            if (!name.endsWith(".jsonl")) {
+                throw fail(path + ": not a .jsonl file (a corpus is a family name, a .jsonl file, a .txt file or a "
+                        + "directory of .txt files)");
             }
             return loadJsonl(path);
         }
         throw fail(path + ": no such file or directory (a corpus is a family name: " + String.join(", ", FAMILIES)
-                + "; a .jsonl file; or a directory of .txt files)");
+                + "; a .jsonl file; a .txt file; or a directory of .txt files)");
     }
 
     /** Reads a JSONL corpus file (see the class comment). */
@@ -153,19 +159,7 @@ public final class Corpus {
         }
         List<Document> docs = new ArrayList<>();
         for (Path f : files) {
-            String text;
-            try {
-                text = StandardCharsets.UTF_8
-                        .newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(Files.readAllBytes(f)))
-                        .toString();
-            } catch (CharacterCodingException e) {
-                throw fail(f + ": not valid UTF-8");
-            } catch (IOException e) {
-                throw new CorpusException("data", f + ": cannot read: " + e, e);
-            }
+            String text = text(f);
             if (!text.isEmpty()) {
                 docs.add(new Document(rel(dir, f), dir.toString(), "unknown", text));
             }
@@ -174,6 +168,31 @@ public final class Corpus {
             throw fail(dir + ": empty corpus (every .txt file is empty)");
         }
         return docs;
+    }
+
+    /** Reads one {@code .txt} file (UTF-8) as one document: id = the file name, source = the path. */
+    public static List<Document> loadTxt(Path file) {
+        String text = text(file);
+        if (text.isEmpty()) {
+            throw fail(file + ": empty corpus (the file is empty)");
+        }
+        return List.of(new Document(file.getFileName().toString(), file.toString(), "unknown", text));
+    }
+
+    /** A text file's content, strictly UTF-8. */
+    private static String text(Path f) {
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(f)))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw fail(f + ": not valid UTF-8");
+        } catch (IOException e) {
+            throw new CorpusException("data", f + ": cannot read: " + e, e);
+        }
     }
 
     /** Splits a byte stream at '\n' (dropping a '\r' before it), so each line is decoded on its own. */

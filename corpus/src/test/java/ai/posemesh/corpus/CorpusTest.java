@@ -69,6 +69,11 @@ class CorpusTest {
         Path bad = tmp.resolve("j.jsonl");
         Files.write(bad, ("{\"text\":\"ok\"}\n{\"text\":\"caf\u00ff\"}\n").getBytes(StandardCharsets.ISO_8859_1));
         failsWith(bad, ":2: not valid UTF-8");
+        Path txt = Files.writeString(tmp.resolve("one.txt"), "a whole file is one document");
+        assertEquals(
+                List.of(new Document("one.txt", txt.toString(), "unknown", "a whole file is one document")),
+                Corpus.load(txt.toString(), tmp));
+        failsWith(Files.writeString(tmp.resolve("empty.txt"), ""), ": empty corpus (the file is empty)");
         Path notJsonl = Files.writeString(tmp.resolve("k.csv"), "a,b\n");
         failsWith(notJsonl, ": not a .jsonl file");
         failsWith(tmp.resolve("absent.jsonl"), ": no such file or directory");

@@ -9,7 +9,7 @@
  * <pre>{@code
  * try (EvalBackend b = RemoteBackend.connect("localhost:9082", "my-model")) {   // or InProcessBackend.load(dir),
  *                                                                              // or new RemoteBackend(channel, name)
- *     List<Document> corpus = EvalData.load("books", Path.of(".pose/data"));   // family, .jsonl, dir of .txt, .txt
+ *     List<Document> corpus = Corpus.load("books", Path.of(".pose/data"));   // family, .jsonl, dir of .txt, .txt
  *     PerplexitySpec ppl = PerplexitySpec.defaults(b);                         // or new PerplexitySpec(lengths, ...)
  *     PerplexityReport p = new PerplexityEval(b).run(corpus, ppl, progress);   // p.results(), p.toJson(data)
  *

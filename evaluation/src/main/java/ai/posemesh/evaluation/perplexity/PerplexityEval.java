@@ -46,7 +46,7 @@ public final class PerplexityEval {
     /**
      * The whole suite: checks the spec, selects the documents once, and evaluates every length in order.
      *
-     * @param corpus documents in corpus order (e.g. {@code EvalData.load(...)})
+     * @param corpus documents in corpus order (e.g. {@code Corpus.load(...)})
      * @param progress scored tokens done / total at each length
      */
     public PerplexityReport run(List<Document> corpus, PerplexitySpec spec, Progress progress) {

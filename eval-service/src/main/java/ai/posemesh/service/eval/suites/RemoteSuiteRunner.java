@@ -1,8 +1,8 @@
 package ai.posemesh.service.eval.suites;
 
+import ai.posemesh.corpus.Corpus;
 import ai.posemesh.corpus.CorpusException;
 import ai.posemesh.corpus.Document;
-import ai.posemesh.evaluation.EvalData;
 import ai.posemesh.evaluation.EvalException;
 import ai.posemesh.evaluation.RemoteBackend;
 import ai.posemesh.evaluation.config.SuiteConfig;
@@ -55,7 +55,7 @@ public final class RemoteSuiteRunner implements SuiteRunner {
         PerplexitySpec spec =
                 new PerplexitySpec(lengths, all.stride(), all.docs(), all.minTokens(), all.maxTokens(), all.truncate());
         Path corpus = Path.of(suite.corpus());
-        List<Document> docs = EvalData.load(corpus.toString(), corpus.getParent());
+        List<Document> docs = Corpus.load(corpus.toString(), corpus.getParent());
         List<PerplexityResult> results = new PerplexityEval(backend)
                 .run(
                         docs,
