@@ -100,7 +100,8 @@ class EvalFlowTest {
         if (producer != null) {
             producer.close();
         }
-        InferenceProcess.stopService();
+        // inference stays up for EvalOnDemandTest (same resources, same application, same JVM); the test resource's
+        // stop() and a shutdown hook end it
     }
 
     static CheckpointPublished event(Path dir, int step, String sha) {

@@ -3,6 +3,7 @@ package ai.posemesh.service.eval.pipeline;
 import ai.posemesh.evaluation.config.SuiteConfig;
 import ai.posemesh.evaluation.passkey.PasskeySpec;
 import ai.posemesh.evaluation.perplexity.PerplexitySpec;
+import ai.posemesh.model.CheckpointException;
 import ai.posemesh.proto.events.v1.PasskeySuite;
 import ai.posemesh.proto.events.v1.PerplexitySuite;
 import java.nio.file.Path;
@@ -83,7 +84,12 @@ public final class Suites {
         if (!req.hasPerplexity() && !defaults.corpusSha256().isEmpty()) {
             return new SuiteConfig(ppl, corpus, defaults.corpusSha256(), pk, bins);
         }
-        return SuiteConfig.withCorpus(ppl, Path.of(corpus), pk, bins);
+        try {
+            return SuiteConfig.withCorpus(ppl, Path.of(corpus), pk, bins);
+        } catch (CheckpointException e) {
+            // the corpus named cannot be hashed (missing, unreadable): the request's fault, not an internal error
+            throw new IllegalArgumentException("perplexity.corpus: " + e.getMessage(), e);
+        }
     }
 
     private static List<Integer> boxed(int[] a) {
