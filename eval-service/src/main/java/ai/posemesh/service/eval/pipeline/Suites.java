@@ -40,18 +40,24 @@ public final class Suites {
     public static SuiteConfig fromProto(ai.posemesh.proto.events.v1.SuiteConfig s) {
         PerplexitySuite p = s.getPerplexity();
         PasskeySuite k = s.getPasskey();
-        return new SuiteConfig(
-                new PerplexitySpec(
-                        ints(p.getLengthsList()),
-                        p.getStride(),
-                        p.getDocs(),
-                        p.getMinTokens(),
-                        p.getMaxTokens(),
-                        p.getTruncate()),
-                p.getCorpus(),
-                p.getCorpusSha256(),
-                new PasskeySpec(ints(k.getLengthsList()), k.getTrials(), k.getSeed()),
-                k.getDepthBins());
+        return new SuiteConfig(perplexity(p, 0), p.getCorpus(), p.getCorpusSha256(), passkey(k, 0), k.getDepthBins());
+    }
+
+    /** The message's perplexity suite; docs 0 takes {@code defaultDocs}. */
+    private static PerplexitySpec perplexity(PerplexitySuite p, int defaultDocs) {
+        return new PerplexitySpec(
+                ints(p.getLengthsList()),
+                p.getStride(),
+                p.getDocs() == 0 ? defaultDocs : p.getDocs(),
+                p.getMinTokens(),
+                p.getMaxTokens(),
+                p.getTruncate());
+    }
+
+    /** The message's passkey suite; trials 0 takes {@code defaultTrials}. */
+    private static PasskeySpec passkey(PasskeySuite p, int defaultTrials) {
+        return new PasskeySpec(
+                ints(p.getLengthsList()), p.getTrials() == 0 ? defaultTrials : p.getTrials(), p.getSeed());
     }
 
     /**
@@ -66,19 +72,12 @@ public final class Suites {
         int bins = defaults.depthBins();
         if (req.hasPerplexity()) {
             PerplexitySuite p = req.getPerplexity();
-            ppl = new PerplexitySpec(
-                    ints(p.getLengthsList()),
-                    p.getStride(),
-                    p.getDocs() == 0 ? ppl.docs() : p.getDocs(),
-                    p.getMinTokens(),
-                    p.getMaxTokens(),
-                    p.getTruncate());
+            ppl = perplexity(p, ppl.docs());
             corpus = p.getCorpus().isEmpty() ? corpus : p.getCorpus();
         }
         if (req.hasPasskey()) {
             PasskeySuite p = req.getPasskey();
-            pk = new PasskeySpec(
-                    ints(p.getLengthsList()), p.getTrials() == 0 ? pk.trials() : p.getTrials(), p.getSeed());
+            pk = passkey(p, pk.trials());
             bins = p.getDepthBins() == 0 ? bins : p.getDepthBins();
         }
         if (!req.hasPerplexity() && !defaults.corpusSha256().isEmpty()) {
