@@ -16,14 +16,22 @@ public final class LoadedModel implements AutoCloseable {
     private final Llama llama;
     private final TextTokenizer tokenizer;
     private final String manifestSha256;
+    private final int maxContextOverride;
     private int running;
 
-    LoadedModel(String name, Path dir, Llama llama, TextTokenizer tokenizer, String manifestSha256) {
+    LoadedModel(
+            String name,
+            Path dir,
+            Llama llama,
+            TextTokenizer tokenizer,
+            String manifestSha256,
+            int maxContextOverride) {
         this.name = name;
         this.dir = dir;
         this.llama = llama;
         this.tokenizer = tokenizer;
         this.manifestSha256 = manifestSha256;
+        this.maxContextOverride = maxContextOverride;
     }
 
     public String name() {
@@ -57,8 +65,19 @@ public final class LoadedModel implements AutoCloseable {
         return manifestSha256;
     }
 
-    /** The longest prompt + generation, and the longest one-pass score: max_position_embeddings. */
+    /**
+     * The context it is served with: the longest prompt + generation, and the longest one-pass score (or window). The
+     * max-context override it was loaded with when there is one ({@link ModelRegistry#load(String, String, String,
+     * int)}), else max_position_embeddings. An override larger than max_position_embeddings runs positions the model
+     * was not trained on: the numbers are the model's own there (RoPE has no table to run out of), which is what
+     * measuring a base model past its window wants.
+     */
     public int maxContext() {
+        return maxContextOverride > 0 ? maxContextOverride : maxPositionEmbeddings();
+    }
+
+    /** config.json's max_position_embeddings: the model's own window, whatever it is served with. */
+    public int maxPositionEmbeddings() {
         return config().maxPositionEmbeddings();
     }
 

@@ -62,12 +62,34 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
+     * As {@link #load(String, String, String, int)} with no max-context override (served with its
+     * max_position_embeddings).
+     */
+    public LoadedModel load(String name, String uri, String expectedManifestSha256) {
+        return load(name, uri, expectedManifestSha256, 0);
+    }
+
+    /**
+     * Loads a model under a name that is not taken: a name already loaded (or being loaded) is MODEL_ALREADY_LOADED
+     * whatever the request's max context, so a model is served with the context it was first loaded with until it is
+     * unloaded; another context takes an unload first, or another name.
+     *
      * @param name the name to serve it under; empty = the directory's name
      * @param uri an absolute path, a path relative to the working directory, or a file:// URI of an HF directory
      * @param expectedManifestSha256 empty, or the sha256 the directory's manifest.json must have (every file it lists
      *     is checked too)
+     * @param maxContext the context to serve it with (prompt + generation, and one-pass score length) instead of its
+     *     max_position_embeddings; 0 = max_position_embeddings. Larger than max_position_embeddings runs positions the
+     *     model was not trained on (as vLLM's max_model_len override): e.g. a base model's perplexity past its window.
+     *     Negative: INVALID_REQUEST naming the field {@code max_context}.
      */
-    public LoadedModel load(String name, String uri, String expectedManifestSha256) {
+    public LoadedModel load(String name, String uri, String expectedManifestSha256, int maxContext) {
+        if (maxContext < 0) {
+            throw InferenceException.field(
+                    Reason.INVALID_REQUEST,
+                    "max_context",
+                    "must be >= 0 (0 = the model's max_position_embeddings), got " + maxContext);
+        }
         Path dir = directory(uri);
         String n = name == null || name.isBlank() ? String.valueOf(dir.getFileName()) : name.trim();
         synchronized (this) {
@@ -81,7 +103,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         LoadedModel model = null;
         try {
-            model = read(n, dir, expectedManifestSha256 == null ? "" : expectedManifestSha256.trim());
+            model = read(n, dir, expectedManifestSha256 == null ? "" : expectedManifestSha256.trim(), maxContext);
             synchronized (this) {
                 models.put(n, model);
             }
@@ -94,7 +116,7 @@ public final class ModelRegistry implements AutoCloseable {
         return model;
     }
 
-    private LoadedModel read(String name, Path dir, String expectedSha) {
+    private LoadedModel read(String name, Path dir, String expectedSha, int maxContext) {
         if (!Files.isDirectory(dir)) {
             throw new InferenceException(
                     Reason.CHECKPOINT_UNREADABLE,
@@ -107,7 +129,7 @@ public final class ModelRegistry implements AutoCloseable {
             llama = HfCheckpoint.load(dir, root);
             TextTokenizer tokenizer =
                     Files.isRegularFile(dir.resolve("tokenizer.json")) ? TextTokenizer.load(dir) : null;
-            return new LoadedModel(name, dir, llama, tokenizer, sha);
+            return new LoadedModel(name, dir, llama, tokenizer, sha, maxContext);
         } catch (RuntimeException e) {
             if (llama != null) {
                 llama.close();

@@ -66,6 +66,26 @@ class ModelRegistryTest {
     }
 
     @Test
+    void aMaxContextOverrideIsTheServedContextAndTheNameKeepsTheContextItWasLoadedWith() throws Exception {
+        try (ModelRegistry r = new ModelRegistry()) {
+            LoadedModel plain = r.load("plain", model.toString(), "", 0);
+            assertEquals(64, plain.maxContext(), "0 = max_position_embeddings");
+            assertEquals(64, plain.maxPositionEmbeddings());
+            LoadedModel past = r.load("past", model.toString(), "", 256);
+            assertEquals(256, past.maxContext(), "the override, past the model's window");
+            assertEquals(64, past.maxPositionEmbeddings(), "config.json's window is unchanged");
+            assertEquals(64, past.baseContext());
+            LoadedModel shorter = r.load("shorter", model.toString(), "", 32);
+            assertEquals(32, shorter.maxContext());
+            refused(Reason.MODEL_ALREADY_LOADED, () -> r.load("past", model.toString(), "", 512));
+            assertEquals(256, r.get("past").maxContext(), "a taken name keeps the context it was loaded with");
+            InferenceException e = refused(Reason.INVALID_REQUEST, () -> r.load("neg", model.toString(), "", -1));
+            assertEquals("max_context", e.field());
+            refused(Reason.MODEL_NOT_FOUND, () -> r.get("neg"));
+        }
+    }
+
+    @Test
     void unreadableDirectoriesAndForeignUrisAreRefused(@TempDir Path tmp) throws Exception {
         try (ModelRegistry r = new ModelRegistry()) {
             refused(
