@@ -21,6 +21,8 @@ public final class TestModels {
     public static final String TINY = "tiny";
     /** 1 layer, d=32, 2 heads, max_position_embeddings 262144: long prompts on 2 CPU cores. */
     public static final String LONG = "long";
+    /** 2 layers, d=32, 4 heads over 2 KV heads, max_position_embeddings 128: served past its window with max_context. */
+    public static final String SHORT = "short";
 
     private TestModels() {}
 
@@ -31,7 +33,9 @@ public final class TestModels {
                         .heads(2, 2)
                         .rope(RopeParameters.of("linear", 10000.0, Map.of("factor", 64.0)))
                         .config()
-                : TinyModels.llama(4096).config();
+                : name.equals(SHORT)
+                        ? TinyModels.llama(128).config()
+                        : TinyModels.llama(4096).config();
         return TinyModels.writeOnce(
                 Path.of("target/test-models", name).toAbsolutePath(), c, name.hashCode(), TinyModels.VARIED_STD);
     }

@@ -246,9 +246,15 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
     @Override
     public void loadModel(LoadModelRequest request, StreamObserver<ModelInfo> observer) {
         control(observer, () -> {
-            LoadedModel m =
-                    runtime.registry().load(request.getName(), request.getUri(), request.getExpectedManifestSha256());
-            LOG.infof("loaded model '%s' from %s", m.name(), m.uri());
+            LoadedModel m = runtime.registry()
+                    .load(
+                            request.getName(),
+                            request.getUri(),
+                            request.getExpectedManifestSha256(),
+                            request.getMaxContext());
+            LOG.infof(
+                    "loaded model '%s' from %s (max context %d, max_position_embeddings %d)",
+                    m.name(), m.uri(), m.maxContext(), m.maxPositionEmbeddings());
             return info(m);
         });
     }

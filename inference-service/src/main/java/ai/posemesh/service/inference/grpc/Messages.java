@@ -121,6 +121,7 @@ final class Messages {
                 .setUri(m.uri())
                 .setArchitecture(ModelMessages.architecture(c, m.llama().parameterCount()))
                 .setMaxContext(m.maxContext())
+                .setMaxPositionEmbeddings(m.maxPositionEmbeddings())
                 .setBaseContext(m.baseContext())
                 .setVocabSize(m.vocabSize())
                 .setManifestSha256(m.manifestSha256())
