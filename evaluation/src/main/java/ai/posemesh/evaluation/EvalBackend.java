@@ -18,7 +18,8 @@ public interface EvalBackend extends AutoCloseable {
 
     /**
      * The longest sequence (prompt + generated tokens, or one scored context) this backend accepts:
-     * {@code max_position_embeddings} for a service, which refuses anything longer; {@link Integer#MAX_VALUE}
+     * the served {@code max_context} for a service, which refuses anything longer (max_position_embeddings unless
+     * the model was loaded with a max-context override); {@link Integer#MAX_VALUE}
      * in-process, where a model can be run past its window to show where it breaks.
      */
     int sequenceLimit();

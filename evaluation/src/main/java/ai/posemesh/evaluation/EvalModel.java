@@ -13,9 +13,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *     when the directory has none
  * @param ropeType config.json's {@code rope_type} ({@code default}, {@code linear}, {@code yarn}, …)
  * @param ropeFactor the scaling factor s = target / base (1 without scaling)
- * @param maxContext the target window Lt: {@code max_position_embeddings}
+ * @param maxContext the target window Lt: {@code max_position_embeddings} in-process; for a remote model the context
+ *     it is served with ({@code ModelInfo.max_context}), which is max_position_embeddings unless it was loaded with a
+ *     max-context override (LoadModel {@code max_context}: e.g. a base model served past its window so that its
+ *     perplexity there is measured). The passkey test sizes its prompt at this length 100 tokens short, so a base
+ *     served at 2048 gets the prompts a checkpoint with a 2048-token target gets at 2048.
  * @param baseContext the pre-training window Lc: rope {@code original_max_position_embeddings}, else
- *     max_position_embeddings / factor (as the inference service reports {@code base_context})
+ *     max_position_embeddings / factor (as the inference service reports {@code base_context}); an override never
+ *     changes it: for a base model it stays the window the model was trained with
  * @param bosTokenId the id prepended to every perplexity window
  */
 public record EvalModel(

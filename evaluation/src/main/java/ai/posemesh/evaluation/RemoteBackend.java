@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * numbers equal {@link InProcessBackend}'s exactly.
  *
  * <p>The service refuses sequences longer than the model's {@code max_context} (OUT_OF_RANGE), so
- * {@link #sequenceLimit()} is {@code max_context} and the suites refuse such lengths before the first request. gRPC
+ * {@link #sequenceLimit()} is {@code max_context} and the suites refuse such lengths before the first request. That is
+ * max_position_embeddings unless the model was loaded with a larger {@code max_context} (LoadModel), which lets the
+ * service run it past its window (a base model's perplexity there). gRPC
  * failures reach the caller as {@code io.grpc.StatusRuntimeException} (with the service's {@code google.rpc.ErrorInfo}).
  * Generated text is the concatenation of the service's token texts (the service detokenizes; there is no decode RPC).
  */
@@ -59,6 +61,8 @@ public final class RemoteBackend implements EvalBackend {
         ModelInfo info = stub.getModelInfo(
                 GetModelInfoRequest.newBuilder().setModel(requestedName).build());
         var rope = info.getArchitecture().getRope();
+        // the served context: max_position_embeddings, or the LoadModel max_context override (past the window for a
+        // base measured there); base_context stays the model's pre-training window either way
         this.maxContext = info.getMaxContext();
         this.identity = new EvalModel(
                 info.getName(),

@@ -129,18 +129,34 @@ public final class PasskeyEval {
                         l + ": a prompt of up to " + promptBudget(l) + " tokens + " + MAX_NEW_TOKENS + " generated > "
                                 + backend.sequenceLimit() + ", the longest sequence "
                                 + backend.model().name()
-                                + " takes here (max_context); evaluate past the window in-process (--model)");
+                                + " takes here (max_context); evaluate past the window in-process (--model) or serve it"
+                                + " with a larger max_context (LoadModel)");
             }
         }
     }
 
     private boolean fits(int length) {
-        return (long) promptBudget(length) + MAX_NEW_TOKENS <= backend.sequenceLimit();
+        return fits(length, backend.model().maxContext(), backend.sequenceLimit());
     }
 
     /** The prompt's token budget at {@code length}: the reference reduces the target length by 100. */
     public int promptBudget(int length) {
-        return length == backend.model().maxContext() ? length - TARGET_MARGIN : length;
+        return promptBudget(length, backend.model().maxContext());
+    }
+
+    /**
+     * The prompt's token budget at {@code length} for a model whose {@link EvalModel#maxContext()} is
+     * {@code maxContext}: {@code length − 100} when they are equal (the reference's rule at the target window), else
+     * {@code length}. A model served with a max-context override (a base served past its window) is sized by the
+     * context it is served with, so a base served at 2048 gets the prompts a checkpoint with a 2048 target gets.
+     */
+    public static int promptBudget(int length, int maxContext) {
+        return length == maxContext ? length - TARGET_MARGIN : length;
+    }
+
+    /** Whether a length's prompt and the generated tokens fit {@code sequenceLimit} (the model's max context). */
+    public static boolean fits(int length, int maxContext, int sequenceLimit) {
+        return (long) promptBudget(length, maxContext) + MAX_NEW_TOKENS <= sequenceLimit;
     }
 
     /**

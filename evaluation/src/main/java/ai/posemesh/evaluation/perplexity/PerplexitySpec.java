@@ -66,7 +66,8 @@ public record PerplexitySpec(int[] lengths, int stride, int docs, int minTokens,
                         "lengths",
                         w + " > " + backend.sequenceLimit() + ", the longest sequence "
                                 + backend.model().name()
-                                + " takes here (max_context); evaluate past the window in-process (--model)");
+                                + " takes here (max_context); evaluate past the window in-process (--model) or serve it"
+                                + " with a larger max_context (LoadModel)");
             }
             if (!truncate && stride > w - 1) {
                 throw new EvalException(
