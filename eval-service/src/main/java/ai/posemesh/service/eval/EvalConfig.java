@@ -28,6 +28,14 @@ public interface EvalConfig {
 
     Suite suite();
 
+    /**
+     * Load the job's base model with max_context = the suite's longest length (perplexity and passkey), so it runs
+     * every configured length, past its own window too: its perplexity there is what the checkpoints are compared
+     * with. False: the base is served with its own window and its series stops there.
+     */
+    @WithDefault("true")
+    boolean basePastWindow();
+
     Retry retry();
 
     /** The checkpoint consumer's max.poll.interval.ms (it keeps polling while it evaluates; matters in rebalances). */

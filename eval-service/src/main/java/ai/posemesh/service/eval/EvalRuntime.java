@@ -82,7 +82,8 @@ public class EvalRuntime {
                 config.retry().maxAttempts(),
                 config.retry().backoff(),
                 config.retry().unavailableMaxBackoff(),
-                config.maxPollInterval());
+                config.maxPollInterval(),
+                config.basePastWindow());
         String client = "posemesh-eval-" + settings.replicaId();
         admin = KafkaClients.admin(settings.kafka(), client + "-admin");
         records = new EvalRecords(

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param maxAttempts tries of an event failing for a reason of its own before the DLQ
  * @param backoff wait between those tries (and the first wait while inference is UNAVAILABLE)
  * @param unavailableMaxBackoff the longest wait while inference is UNAVAILABLE (the wait doubles up to it)
+ * @param basePastWindow serve the job's base with max_context = the suite's longest length (past its window)
  */
 public record EvalSettings(
         Map<String, Object> kafka,
@@ -30,7 +31,8 @@ public record EvalSettings(
         int maxAttempts,
         Duration backoff,
         Duration unavailableMaxBackoff,
-        Duration maxPollInterval) {
+        Duration maxPollInterval,
+        boolean basePastWindow) {
 
     public EvalSettings {
         kafka = KafkaClients.properties(kafka);

@@ -73,6 +73,11 @@ class EvalFlowTest {
     static final String RESULTS = "posemesh.eval-results.v1";
     static final String DLQ = "posemesh.checkpoints.dlq.v1";
     static final String JOB = "job-flow";
+    /**
+     * The base's max_position_embeddings: the job's train length, below the suite's longest lengths (perplexity 32,
+     * passkey 384), so the base is measured past its window (posemesh.eval.base-past-window, on by default).
+     */
+    static final int BASE_WINDOW = 16;
 
     static KafkaProducer<String, byte[]> producer;
     static Path base;
@@ -85,7 +90,7 @@ class EvalFlowTest {
         if (producer != null) {
             return;
         }
-        base = TestModels.model("base", 1, -1);
+        base = TestModels.model("base-window-" + BASE_WINDOW, 1, -1, BASE_WINDOW);
         ckpt10 = TestModels.model(JOB + "-checkpoint-000010", 2, 10);
         ckpt20 = TestModels.model(JOB + "-checkpoint-000020", 3, 20);
         Map<String, Object> p = new HashMap<>();
@@ -220,6 +225,22 @@ class EvalFlowTest {
         assertEquals(2, first.getPasskey(0).getTrials());
         assertTrue(first.hasBaseline(), "the base under the same suites");
         assertEquals(2, first.getBaseline().getPerplexityCount());
+        // served with max_context = the suite's longest length (384), the base has every length, past its window too
+        assertEquals(
+                List.of(16, 32),
+                first.getBaseline().getPerplexityList().stream()
+                        .map(p -> p.getLength())
+                        .toList());
+        assertTrue(
+                first.getBaseline().getPerplexityList().stream().anyMatch(p -> p.getLength() > BASE_WINDOW),
+                "perplexity past the base's window");
+        first.getBaseline().getPerplexityList().forEach(p -> {
+            assertTrue(p.getPpl() > 1 && Double.isFinite(p.getPpl()), "base ppl " + p);
+            assertEquals(2L * (32 - 1), p.getScoredTokens(), "base scored tokens at " + p.getLength());
+        });
+        assertEquals(1, first.getBaseline().getPasskeyCount(), "passkey at 384, far past the base's window");
+        assertEquals(384, first.getBaseline().getPasskey(0).getLength());
+        assertEquals(2, first.getBaseline().getPasskey(0).getTrials());
         assertEquals("files", first.getModel().getBaseIdentityKind(), "the base has no manifest.json");
         assertEquals(64, first.getSuiteConfigSha256().length());
         assertTrue(first.getTimings().getFinishedAtMs() >= first.getTimings().getStartedAtMs());

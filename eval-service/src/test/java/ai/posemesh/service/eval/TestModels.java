@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Tiny real inputs: random byte-level LLaMA directories ({@link TinyModels}: 2 layers, d=32, a 1024-token window, std
+ * Tiny real inputs: random byte-level LLaMA directories ({@link TinyModels}: 2 layers, d=32, a 1024-token window unless said, std
  * 0.3) — a base without a manifest, checkpoints with manifest.json as the trainer writes it — and a small JSONL corpus.
  */
 public final class TestModels {
@@ -23,11 +23,16 @@ public final class TestModels {
 
     /** A model directory written once per name; {@code manifestStep} ≥ 0 adds a trainer-style manifest.json. */
     public static synchronized Path model(String name, long seed, int manifestStep) throws IOException {
+        return model(name, seed, manifestStep, 1024);
+    }
+
+    /** As {@link #model(String, long, int)} with a {@code window}-token max_position_embeddings. */
+    public static synchronized Path model(String name, long seed, int manifestStep, int window) throws IOException {
         Path dir = ROOT.resolve(name);
         if (Files.isRegularFile(dir.resolve(HfCheckpoint.CONFIG))) {
             return dir;
         }
-        TinyModels.write(dir, TinyModels.llama(1024).config(), seed, TinyModels.VARIED_STD);
+        TinyModels.write(dir, TinyModels.llama(window).config(), seed, TinyModels.VARIED_STD);
         if (manifestStep >= 0) {
             TinyModels.writeManifest(dir, manifestStep);
         }

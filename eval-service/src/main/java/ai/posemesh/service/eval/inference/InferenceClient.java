@@ -56,9 +56,16 @@ public final class InferenceClient implements AutoCloseable {
         channel.resetConnectBackoff();
     }
 
-    /** Loads a directory under a name; a model of that name already there is taken as it is (the name says what). */
-    public ModelInfo load(String name, String uri, String expectedManifestSha256) {
-        LoadModelRequest.Builder r = LoadModelRequest.newBuilder().setName(name).setUri(uri);
+    /**
+     * Loads a directory under a name; a model of that name already there is taken as it is (the name says what: a
+     * caller that loads with a max-context override puts it in the name).
+     *
+     * @param maxContext the context to serve it with (LoadModel max_context): 0 = its max_position_embeddings; larger
+     *     serves it past its window
+     */
+    public ModelInfo load(String name, String uri, String expectedManifestSha256, int maxContext) {
+        LoadModelRequest.Builder r =
+                LoadModelRequest.newBuilder().setName(name).setUri(uri).setMaxContext(maxContext);
         if (expectedManifestSha256 != null) {
             r.setExpectedManifestSha256(expectedManifestSha256);
         }

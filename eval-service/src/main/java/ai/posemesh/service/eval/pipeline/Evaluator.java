@@ -2,6 +2,7 @@ package ai.posemesh.service.eval.pipeline;
 
 import ai.posemesh.evaluation.config.ModelIdentity;
 import ai.posemesh.evaluation.config.SuiteConfig;
+import ai.posemesh.evaluation.passkey.PasskeyEval;
 import ai.posemesh.evaluation.report.ReportData;
 import ai.posemesh.proto.eval.v1.EvalState;
 import ai.posemesh.proto.eval.v1.EvalUpdate;
@@ -26,11 +27,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.jboss.logging.Logger;
 
 /**
  * Runs one evaluation end to end on the inference service: the job's base (once per base identity and suite
- * configuration: reused from an earlier result when there is one), then the target (LoadModel with the expected
+ * configuration: reused from an earlier result when there is one that covers the lengths; with base-past-window served
+ * with max_context = the suite's longest length), then the target (LoadModel with the expected
  * manifest sha256, the suites, UnloadModel), then the report folder. It publishes nothing; the caller does, and commits
  * after. Failures come out as {@link Failure}: transient (the inference service UNAVAILABLE, overloaded, a deadline)
  * or permanent (the event's own fault: sha mismatch, files missing, a base that is no model).
@@ -134,7 +138,7 @@ public final class Evaluator {
         long l0 = System.nanoTime();
         if (t.load()) {
             try {
-                inference.load(t.servedName(), t.model().getUri(), t.model().getManifestSha256());
+                inference.load(t.servedName(), t.model().getUri(), t.model().getManifestSha256(), 0);
             } catch (StatusRuntimeException e) {
                 throw Failure.of(e, "LoadModel " + t.model().getUri());
             }
@@ -198,25 +202,76 @@ public final class Evaluator {
         }
     }
 
-    /** The base's numbers: from an earlier result under the same suites when there is one, else measured now. */
+    /**
+     * The max_context the job's base is served with: with {@code posemesh.eval.base-past-window}, the suite's longest
+     * length (perplexity and passkey), so the base runs every configured length, past its own window too (at that
+     * length the passkey prompt is sized 100 tokens short, as for a checkpoint whose target it is); otherwise 0 (its
+     * own max_position_embeddings: its series stops at its window).
+     */
+    static int baseMaxContext(SuiteConfig suite, boolean pastWindow) {
+        if (!pastWindow) {
+            return 0;
+        }
+        return IntStream.concat(
+                        IntStream.of(suite.perplexity().lengths()),
+                        IntStream.of(suite.passkey().lengths()))
+                .max()
+                .orElse(0);
+    }
+
+    /**
+     * Whether an earlier baseline (same base identity, same suite sha256) holds every length this run would measure
+     * the base at. Served at {@code maxContext} > 0 (past its window) the base measures every perplexity length and
+     * every passkey length whose prompt and answer fit {@code maxContext}: the baseline must have a result at each of
+     * them. Served with its own window ({@code maxContext} 0) it measures what that window takes, which any baseline
+     * of the same base and suites covers (one measured at its own window has exactly those lengths, one measured past
+     * it more). So a baseline whose series stopped at the base's window is measured again once base-past-window is
+     * on, and never after: the new one covers both settings (a base whose own window holds every length is never
+     * measured twice).
+     */
+    static boolean covers(Baseline b, SuiteConfig suite, int maxContext) {
+        if (maxContext <= 0) {
+            return true;
+        }
+        Set<Integer> ppl =
+                b.getPerplexityList().stream().map(PerplexityResult::getLength).collect(Collectors.toSet());
+        Set<Integer> passkey =
+                b.getPasskeyList().stream().map(PasskeyResult::getLength).collect(Collectors.toSet());
+        return IntStream.of(suite.perplexity().lengths())
+                        .filter(l -> l <= maxContext)
+                        .allMatch(ppl::contains)
+                && IntStream.of(suite.passkey().lengths())
+                        .filter(l -> PasskeyEval.fits(l, maxContext, maxContext))
+                        .allMatch(passkey::contains);
+    }
+
+    /**
+     * The base's numbers: from an earlier result under the same suites that {@link #covers} the lengths this run
+     * measures when there is one, else measured now.
+     */
     private Baseline baseline(String id, String uri, ModelIdentity base, SuiteConfig suite, String suiteSha)
             throws Failure {
         String key = ModelIdentity.key(base.sha256(), suiteSha);
+        int maxContext = baseMaxContext(suite, settings.basePastWindow());
         for (EvalCompleted known : view.all()) {
             if (known.hasBaseline()
                     && known.getSuiteConfigSha256().equals(suiteSha)
-                    && known.getBaseline().getBaseModelSha256().equals(base.sha256())) {
+                    && known.getBaseline().getBaseModelSha256().equals(base.sha256())
+                    && covers(known.getBaseline(), suite, maxContext)) {
                 return known.getBaseline();
             }
         }
         Baseline cached = baselines.get(key);
-        if (cached != null) {
+        if (cached != null && covers(cached, suite, maxContext)) {
             return cached;
         }
-        String served = "base-" + base.sha256().substring(0, 12);
-        LOG.infof("%s: measuring the base %s (%s %s)", id, uri, base.kind(), base.sha256());
+        // the served context is part of the name: InferenceClient.load takes a model already under a name as it is
+        String served = "base-" + base.sha256().substring(0, 12) + (maxContext > 0 ? "-ctx" + maxContext : "");
+        LOG.infof(
+                "%s: measuring the base %s (%s %s)%s",
+                id, uri, base.kind(), base.sha256(), maxContext > 0 ? " served with max_context " + maxContext : "");
         try {
-            inference.load(served, uri, null);
+            inference.load(served, uri, null, maxContext);
         } catch (StatusRuntimeException e) {
             throw Failure.of(e, "LoadModel base " + uri);
         }

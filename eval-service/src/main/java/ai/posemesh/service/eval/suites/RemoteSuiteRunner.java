@@ -22,9 +22,12 @@ import java.util.List;
  * The evaluation library's suites (the seed's perplexity protocol, the passkey test) over the inference service:
  * a {@link RemoteBackend} on the service's channel, so the numbers are the ones {@code ./pose eval --endpoint} prints.
  *
- * <p>The inference service refuses a context past a model's max_context, so each model runs the configured lengths
- * it can take (a base model's series stops at its window; past it, run {@code ./pose eval ppl --model} in-process).
- * Every model reads the same documents: min/max tokens are fixed by the configuration, not by the lengths run.
+ * <p>The inference service refuses a context past a model's served max_context, so each model runs the configured
+ * lengths it can take there. A checkpoint is served with its own window; the job's base, with
+ * {@code posemesh.eval.base-past-window} (the default), is loaded with max_context = the suite's longest length, so its
+ * series covers every length, past its window too (its perplexity there is the point of the comparison); without it
+ * the base's series stops at its window. Every model reads the same documents: min/max tokens are fixed by the
+ * configuration, not by the lengths run.
  */
 public final class RemoteSuiteRunner implements SuiteRunner {
 
