@@ -1,11 +1,9 @@
 package ai.posemesh.service.eval.report;
 
+import ai.posemesh.evaluation.report.EvalResults;
 import ai.posemesh.evaluation.report.ReportData;
 import ai.posemesh.evaluation.report.ReportWriter;
-import ai.posemesh.proto.events.v1.Baseline;
 import ai.posemesh.proto.events.v1.EvalCompleted;
-import ai.posemesh.proto.events.v1.PasskeyResult;
-import ai.posemesh.proto.events.v1.PerplexityResult;
 import ai.posemesh.proto.events.v1.Trigger;
 import ai.posemesh.service.eval.kafka.ResultsView;
 import ai.posemesh.service.eval.pipeline.Suites;
@@ -42,17 +40,17 @@ public final class Reports {
                 .setReportPath(e.getEvaluationId())
                 .setReportUrl(URL_PREFIX + e.getEvaluationId() + "/index.html")
                 .build();
-        ReportData.Evaluation subject = evaluation(done);
-        ReportData.Evaluation base = baseline(done);
+        ReportData.Evaluation subject = EvalResults.evaluation(done);
+        ReportData.Evaluation base = EvalResults.baseline(done);
         List<ReportData.Evaluation> job = new ArrayList<>();
         List<ReportData.Evaluation> all = new ArrayList<>();
         for (EvalCompleted other : view.all()) {
             if (other.getEvaluationId().equals(done.getEvaluationId())) {
                 continue;
             }
-            all.add(evaluation(other));
+            all.add(EvalResults.evaluation(other));
             if (sameSeries(other, done)) {
-                job.add(evaluation(other));
+                job.add(EvalResults.evaluation(other));
             }
         }
         job.add(subject);
@@ -68,51 +66,6 @@ public final class Reports {
                 && a.getModel().getJobId().equals(b.getModel().getJobId())
                 && a.getSuiteConfigSha256().equals(b.getSuiteConfigSha256())
                 && a.getTrigger() == Trigger.TRIGGER_CHECKPOINT;
-    }
-
-    static ReportData.Evaluation evaluation(EvalCompleted e) {
-        String label = e.getTrigger() == Trigger.TRIGGER_CHECKPOINT
-                ? "step " + e.getModel().getStep()
-                : e.getModel().getCheckpointId();
-        return new ReportData.Evaluation(
-                e.getEvaluationId(),
-                label,
-                e.getModel().getJobId(),
-                e.getModel().getStep(),
-                false,
-                e.getModel().getTargetLen(),
-                e.getTimings().getFinishedAtMs(),
-                ppl(e.getPerplexityList()),
-                passkey(e.getPasskeyList()));
-    }
-
-    static ReportData.Evaluation baseline(EvalCompleted e) {
-        if (!e.hasBaseline()) {
-            return null;
-        }
-        Baseline b = e.getBaseline();
-        return new ReportData.Evaluation(
-                b.getMeasuredBy(),
-                "base",
-                e.getModel().getJobId(),
-                0,
-                true,
-                e.getModel().getTargetLen(),
-                e.getTimings().getFinishedAtMs(),
-                ppl(b.getPerplexityList()),
-                passkey(b.getPasskeyList()));
-    }
-
-    private static List<ReportData.Ppl> ppl(List<PerplexityResult> l) {
-        return l.stream()
-                .map(p -> new ReportData.Ppl(p.getLength(), p.getPpl(), p.getScoredTokens(), p.getDocs()))
-                .toList();
-    }
-
-    private static List<ReportData.Passkey> passkey(List<PasskeyResult> l) {
-        return l.stream()
-                .map(p -> new ReportData.Passkey(p.getLength(), p.getTrials(), p.getPassed(), p.getAccuracy()))
-                .toList();
     }
 
     private static Map<String, Object> meta(EvalCompleted e) {
