@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
         description = "posemesh: extend the context window of RoPE language models with PoSE, serve and evaluate them.",
         subcommands = {
             DemoCommand.class,
+            UpCommand.class,
+            DownCommand.class,
+            StatusCommand.class,
             InitModelCommand.class,
             TrainCommand.class,
             EvalCommand.class,
@@ -73,6 +76,10 @@ public final class PoseCommand implements Runnable {
         if (e instanceof CheckpointException || e instanceof CliException) {
             err.println("pose " + cl.getCommandName() + ": error: " + e.getMessage());
             return e instanceof CliException c ? c.exitCode : EXIT_BAD_INPUT;
+        }
+        if (e instanceof ai.posemesh.cli.mesh.MeshException m) {
+            err.println("pose " + cl.getCommandName() + ": error: " + m.getMessage());
+            return m.exitCode();
         }
         if (e instanceof java.io.IOException) {
             err.println("pose " + cl.getCommandName() + ": I/O error: " + e.getMessage());

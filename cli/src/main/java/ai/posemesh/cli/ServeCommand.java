@@ -1,7 +1,6 @@
 package ai.posemesh.cli;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,8 +85,8 @@ final class ServeCommand implements Callable<Integer> {
         if (prefillChunk != null && prefillChunk <= 0) {
             throw bad("--prefill-chunk: must be > 0, got " + prefillChunk);
         }
-        Path jar = serviceJar(System.getProperty(JAR_PROPERTY, System.getenv(JAR_ENV)), cliJar());
-        List<String> command = command(java(), jar, served);
+        Path jar = serviceJar(System.getProperty(JAR_PROPERTY, System.getenv(JAR_ENV)), Repository.codeLocation());
+        List<String> command = command(Repository.java(), jar, served);
         ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
         // DJL must never reach the network: no telemetry, libtorch from the bundled jar
         pb.environment().put("OPT_OUT_TRACKING", "true");
@@ -236,23 +235,5 @@ final class ServeCommand implements Callable<Integer> {
                     1);
         }
         return jar;
-    }
-
-    /** Where this CLI's classes come from: cli/target/pose.jar, or cli/target/classes. */
-    static Path cliJar() {
-        try {
-            var src = ServeCommand.class.getProtectionDomain().getCodeSource();
-            return src == null ? null : Path.of(src.getLocation().toURI());
-        } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /** This JVM's java binary, so the service runs on the same JDK. */
-    static String java() {
-        return ProcessHandle.current()
-                .info()
-                .command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 }
