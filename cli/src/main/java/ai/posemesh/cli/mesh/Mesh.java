@@ -179,7 +179,7 @@ public final class Mesh implements AutoCloseable {
 
     /** The services' endpoints, in start order. */
     public Map<String, MeshState.Service> services() {
-        return Map.copyOf(services);
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(services));
     }
 
     public MeshState state() {
@@ -199,7 +199,9 @@ public final class Mesh implements AutoCloseable {
             }
             for (ServiceProcess p : started) {
                 if (!p.alive() && !isClosed()) {
-                    exited = p.name;
+                    synchronized (this) {
+                        exited = p.name;
+                    }
                     say("%s exited with status %d; stopping the mesh (its log: %s)", p.name, p.exitCode(), p.log());
                     close();
                     return 1;
@@ -245,10 +247,12 @@ public final class Mesh implements AutoCloseable {
     }
 
     private void fail(String reason) throws InterruptedException {
+        synchronized (this) {
+            closed = true;
+        }
         for (int i = started.size() - 1; i >= 0; i--) {
             started.get(i).stop(STOP_GRACE);
         }
-        closed = true;
         try {
             if (state != null) {
                 state.with("failed", reason).write(spec.dir());

@@ -60,9 +60,9 @@ final class ServiceProcess {
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         pb.environment().putAll(env);
         Files.createDirectories(log.getParent());
+        process = pb.start();
         Writer file = Files.newBufferedWriter(
                 log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        process = pb.start();
         String prefix = String.format("%-" + prefixWidth + "s | ", name);
         pump = new Thread(() -> pump(file, console, prefix), "mesh-log-" + name);
         pump.setDaemon(true);
@@ -128,17 +128,22 @@ final class ServiceProcess {
         }
     }
 
-    /** SIGTERM (a graceful shutdown), then SIGKILL once {@code grace} has passed; waits for its output to drain. */
+    /**
+     * SIGTERM (a graceful shutdown), then SIGKILL once {@code grace} has passed; waits for its output to drain. The
+     * signals go through the process handle: {@code Process.destroy} would also close the output pipe, and what the
+     * service prints while it shuts down would be lost.
+     */
     void stop(Duration grace) throws InterruptedException {
         if (process == null) {
             return;
         }
         if (process.isAlive()) {
-            process.destroy();
+            process.toHandle().destroy();
             if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                process.toHandle().destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
             }
         }
-        pump.join(2000);
+        pump.join(5000);
     }
 }
