@@ -166,8 +166,14 @@ final class DemoCommand implements Callable<Integer> {
                     .map(s -> s.endpoints().get("reports"))
                     .orElse("");
             Path page = report.writePage(Path.of(mesh.dir()).resolve("reports"), reportsUrl);
-            out.printf("%nreport: %s%s (file %s)%n", reportsUrl, DemoReport.PAGE, page);
-            out.printf("every evaluation: %sindex.html; each checkpoint's own report:%n", reportsUrl);
+            boolean served = !started || keep;
+            out.printf("%nreport: %s%n", page);
+            out.printf(
+                    "  %s %s%s (every evaluation: %sindex.html); each checkpoint's own report:%n",
+                    served ? "served at" : "served while the mesh runs (./pose demo --keep) at",
+                    reportsUrl,
+                    DemoReport.PAGE,
+                    reportsUrl);
             for (EvalCompleted e : results.values()) {
                 out.printf(
                         "  %-28s %s%n",
