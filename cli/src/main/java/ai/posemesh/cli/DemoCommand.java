@@ -62,11 +62,8 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--dir",
-            defaultValue = ".pose/mesh",
-            description = "The mesh's folder (checkpoints, reports, logs; default: ${DEFAULT-VALUE}).")
-    Path dir;
+    @CommandLine.Mixin
+    MeshDir meshDir;
 
     @Option(
             names = "--data-root",
@@ -128,17 +125,17 @@ final class DemoCommand implements Callable<Integer> {
             check(root.execute("data", "fetch", "--family", family, "--out", dataRoot.toString()), "data fetch");
         }
 
-        heading(out, "2/5 the mesh (" + dir + ")");
+        heading(out, "2/5 the mesh (" + meshDir.dir + ")");
         boolean started = false;
-        Optional<MeshControl.Status> running = MeshControl.status(dir);
+        Optional<MeshControl.Status> running = MeshControl.status(meshDir.dir);
         if (running.isPresent() && running.get().ready()) {
-            out.println("using the mesh already running in " + dir);
+            out.println("using the mesh already running in " + meshDir.dir);
         } else {
             check(root.execute(upArgs(target).toArray(String[]::new)), "up");
             started = true;
         }
-        MeshState mesh = MeshControl.status(dir)
-                .orElseThrow(() -> new PoseCommand.CliException("no mesh in " + dir + " after `pose up`", 1))
+        MeshState mesh = MeshControl.status(meshDir.dir)
+                .orElseThrow(() -> new PoseCommand.CliException("no mesh in " + meshDir.dir + " after `pose up`", 1))
                 .state();
         Thread stop = started && !keep ? stopOnExit(err) : null;
         try {
@@ -199,7 +196,7 @@ final class DemoCommand implements Callable<Integer> {
                 "up",
                 "--detach",
                 "--dir",
-                dir.toString(),
+                meshDir.dir.toString(),
                 "--data-root",
                 dataRoot.toString(),
                 "--port-offset",
@@ -395,7 +392,7 @@ final class DemoCommand implements Callable<Integer> {
         Thread t = new Thread(
                 () -> {
                     try {
-                        for (String s : MeshControl.down(dir, Duration.ofSeconds(120))) {
+                        for (String s : MeshControl.down(meshDir.dir, Duration.ofSeconds(120))) {
                             err.println(s);
                         }
                         err.flush();

@@ -1,7 +1,6 @@
 package ai.posemesh.cli;
 
 import ai.posemesh.cli.mesh.MeshControl;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -24,11 +23,8 @@ final class DownCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--dir",
-            defaultValue = ".pose/mesh",
-            description = "The mesh's folder (default: ${DEFAULT-VALUE}).")
-    Path dir;
+    @CommandLine.Mixin
+    MeshDir meshDir;
 
     @Option(
             names = "--timeout",
@@ -41,7 +37,7 @@ final class DownCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
-        for (String line : MeshControl.down(dir, Duration.ofSeconds(timeoutSeconds))) {
+        for (String line : MeshControl.down(meshDir.dir, Duration.ofSeconds(timeoutSeconds))) {
             out.println(line);
         }
         out.flush();

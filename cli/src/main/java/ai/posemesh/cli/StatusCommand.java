@@ -4,7 +4,6 @@ import ai.posemesh.cli.mesh.MeshControl;
 import ai.posemesh.model.config.ConfigJson;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -27,11 +26,8 @@ final class StatusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--dir",
-            defaultValue = ".pose/mesh",
-            description = "The mesh's folder (default: ${DEFAULT-VALUE}).")
-    Path dir;
+    @CommandLine.Mixin
+    MeshDir meshDir;
 
     @Option(
             names = "--json",
@@ -42,11 +38,11 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
-        Optional<MeshControl.Status> found = MeshControl.status(dir);
+        Optional<MeshControl.Status> found = MeshControl.status(meshDir.dir);
         boolean running = found.isPresent() && found.get().anythingRuns();
         if (json) {
             ObjectNode o = ConfigJson.MAPPER.createObjectNode();
-            o.put("dir", dir.toAbsolutePath().normalize().toString());
+            o.put("dir", meshDir.dir.toAbsolutePath().normalize().toString());
             o.put(
                     "state",
                     found.map(s -> running ? s.state().state() : "stopped").orElse("none"));
@@ -68,13 +64,13 @@ final class StatusCommand implements Callable<Integer> {
             });
             out.println(ConfigJson.MAPPER.writeValueAsString(o));
         } else if (!running) {
-            out.println("no mesh runs in " + dir + (found.isPresent() ? " (its processes are gone)" : "")
+            out.println("no mesh runs in " + meshDir.dir + (found.isPresent() ? " (its processes are gone)" : "")
                     + "; start one with `./pose up`");
         } else {
             MeshControl.Status s = found.get();
             out.printf(
                     "mesh in %s: %s%s%n",
-                    dir,
+                    meshDir.dir,
                     s.ready() ? "ready" : s.state().state(),
                     s.supervised()
                             ? " (supervisor pid " + s.state().supervisor().pid() + ")"

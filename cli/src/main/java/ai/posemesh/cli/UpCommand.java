@@ -34,12 +34,8 @@ final class UpCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--dir",
-            defaultValue = ".pose/mesh",
-            description = "The mesh's folder: kafka/, checkpoints/, reports/, logs/, mesh.json (default: "
-                    + "${DEFAULT-VALUE}).")
-    Path dir;
+    @CommandLine.Mixin
+    MeshDir meshDir;
 
     @Option(
             names = "--data-root",
@@ -109,7 +105,7 @@ final class UpCommand implements Callable<Integer> {
                     "mesh ready in %.0f s (in the background; logs in %s):%n",
                     (System.nanoTime() - t0) / 1e9, mesh.logs());
             MeshControl.printEndpoints(s, out);
-            out.printf("`./pose status%s` shows it, `./pose down%s` stops it%n", dirFlag(), dirFlag());
+            out.printf("`./pose status%s` shows it, `./pose down%s` stops it%n", meshDir.flag(), meshDir.flag());
             return 0;
         }
         Mesh running = Mesh.start(mesh, supervised ? null : System.out);
@@ -126,7 +122,7 @@ final class UpCommand implements Callable<Integer> {
         synchronized (System.out) {
             out.printf("mesh ready in %.0f s:%n", (System.nanoTime() - t0) / 1e9);
             MeshControl.printEndpoints(running.state(), out);
-            out.println("Ctrl-C stops it (or `./pose down" + dirFlag() + "` from another terminal)");
+            out.println("Ctrl-C stops it (or `./pose down" + meshDir.flag() + "` from another terminal)");
             out.flush();
         }
         int code = running.awaitExit();
@@ -136,10 +132,6 @@ final class UpCommand implements Callable<Integer> {
             // the hook is stopping the mesh
         }
         return code;
-    }
-
-    private String dirFlag() {
-        return dir.equals(Path.of(".pose/mesh")) ? "" : " --dir " + dir;
     }
 
     MeshSpec meshSpec() {
@@ -174,7 +166,7 @@ final class UpCommand implements Callable<Integer> {
         }
         return new MeshSpec(
                 repo,
-                dir,
+                meshDir.dir,
                 dataRoot,
                 MeshPorts.of(portOffset, ports),
                 served,
