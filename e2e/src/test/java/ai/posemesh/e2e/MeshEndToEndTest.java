@@ -24,6 +24,7 @@ import ai.posemesh.proto.trainer.v1.SubmitJobRequest;
 import ai.posemesh.proto.trainer.v1.SubmitJobResponse;
 import ai.posemesh.proto.trainer.v1.TrainerGrpc;
 import ai.posemesh.proto.trainer.v1.WatchJobRequest;
+import ai.posemesh.testkit.TinyCorpus;
 import ai.posemesh.testkit.TinyModels;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -43,7 +44,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -98,8 +98,8 @@ class MeshEndToEndTest {
         Path dataRoot = ROOT.resolve("data");
         Path base = TinyModels.write(
                 ROOT.resolve("base"), TinyModels.llama(BASE_WINDOW).config(), 7);
-        Path trainCorpus = corpus(dataRoot.resolve("train.jsonl"), 24, 1200, 11);
-        Path evalCorpus = corpus(dataRoot.resolve("eval.jsonl"), 3, 200, 13);
+        Path trainCorpus = TinyCorpus.write(dataRoot.resolve("train.jsonl"), 24, 1200, 11);
+        Path evalCorpus = TinyCorpus.write(dataRoot.resolve("eval.jsonl"), 3, 200, 13);
 
         Map<String, Map<String, String>> properties = new LinkedHashMap<>();
         properties.put(
@@ -375,44 +375,6 @@ class MeshEndToEndTest {
             } while (!until.test(all) && System.nanoTime() < end);
         }
         return all;
-    }
-
-    /** {@code docs} JSONL documents ({@code id}, {@code text}) of {@code chars} characters (one token each). */
-    static Path corpus(Path file, int docs, int chars, long seed) throws IOException {
-        Random r = new Random(seed);
-        String[] words = {
-            "the",
-            "model",
-            "reads",
-            "long",
-            "text",
-            "and",
-            "skips",
-            "positions",
-            "within",
-            "a",
-            "window",
-            "while",
-            "training",
-            "on",
-            "short",
-            "chunks",
-            "of",
-            "every",
-            "document"
-        };
-        List<String> lines = new ArrayList<>();
-        for (int d = 0; d < docs; d++) {
-            StringBuilder sb = new StringBuilder();
-            while (sb.length() < chars) {
-                sb.append(words[r.nextInt(words.length)]).append(r.nextInt(10) == 0 ? ". " : " ");
-            }
-            lines.add("{\"id\":\"d" + d + "\",\"text\":\""
-                    + sb.substring(0, chars).trim() + "\"}");
-        }
-        Files.createDirectories(file.getParent());
-        Files.write(file, lines, StandardCharsets.UTF_8);
-        return file;
     }
 
     /** Each service's last lines, so a failed build log says what the mesh did. */
