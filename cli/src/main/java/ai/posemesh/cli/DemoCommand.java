@@ -152,7 +152,8 @@ final class DemoCommand implements Callable<Integer> {
             }
 
             heading(out, "4/5 evaluation: eval-service evaluates every checkpoint and the base through inference");
-            Map<Job, EvalCompleted> results = awaitEvaluations(eval, jobs, err);
+            Map<Job, EvalCompleted> results =
+                    awaitEvaluations(eval, jobs, Path.of(mesh.dir()).resolve("logs"), err);
 
             heading(out, "5/5 results");
             DemoReport report = new DemoReport(window, target, results);
@@ -328,8 +329,14 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Polls ListReports until every job's final checkpoint has its EvalCompleted. */
-    private static Map<Job, EvalCompleted> awaitEvaluations(String eval, List<Job> jobs, PrintWriter err)
+    /** How long the evaluations may take after the last job ended (they take well under a minute each here). */
+    static final Duration EVAL_TIMEOUT = Duration.ofMinutes(20);
+
+    /**
+     * Polls ListReports until every job's final checkpoint has its EvalCompleted; none within {@link #EVAL_TIMEOUT}
+     * (a checkpoint eval-service dead-lettered, a service down) ends the demo with exit 1 naming the logs.
+     */
+    private static Map<Job, EvalCompleted> awaitEvaluations(String eval, List<Job> jobs, Path logs, PrintWriter err)
             throws InterruptedException {
         ManagedChannel ch = Grpc.channel(eval);
         StatusLine line = new StatusLine(err);
@@ -379,6 +386,15 @@ final class DemoCommand implements Callable<Integer> {
                             done.size() == jobs.size());
                 }
                 if (done.size() < jobs.size()) {
+                    if (System.nanoTime() - t0 > EVAL_TIMEOUT.toNanos()) {
+                        line.breakLine();
+                        throw new PoseCommand.CliException(
+                                "eval-service reported " + done.size() + " of " + jobs.size() + " evaluations within "
+                                        + EVAL_TIMEOUT.toMinutes() + " min; see " + logs.resolve("eval.log") + " and "
+                                        + logs.resolve("inference.log") + " (a checkpoint it cannot evaluate goes to "
+                                        + "posemesh.checkpoints.dlq.v1)",
+                                1);
+                    }
                     Thread.sleep(1000);
                 }
             }
