@@ -108,30 +108,15 @@ final class UpCommand implements Callable<Integer> {
             out.printf("`./pose status%s` shows it, `./pose down%s` stops it%n", meshDir.flag(), meshDir.flag());
             return 0;
         }
+        // Ctrl-C or SIGTERM (./pose down) from here on stops the mesh: Mesh's own shutdown hook
         Mesh running = Mesh.start(mesh, supervised ? null : System.out);
-        Thread stop = new Thread(
-                () -> {
-                    try {
-                        running.close();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                },
-                "pose-up-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
         synchronized (System.out) {
             out.printf("mesh ready in %.0f s:%n", (System.nanoTime() - t0) / 1e9);
             MeshControl.printEndpoints(running.state(), out);
             out.println("Ctrl-C stops it (or `./pose down" + meshDir.flag() + "` from another terminal)");
             out.flush();
         }
-        int code = running.awaitExit();
-        try {
-            Runtime.getRuntime().removeShutdownHook(stop);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is stopping the mesh
-        }
-        return code;
+        return running.awaitExit();
     }
 
     MeshSpec meshSpec() {

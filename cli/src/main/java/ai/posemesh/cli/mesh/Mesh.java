@@ -22,7 +22,8 @@ import java.util.Map;
  * for until it is ready; stopped in the reverse order. Its state is in {@code DIR/mesh.json} ({@link MeshState}).
  *
  * <p>{@link #start} returns once every service is ready; {@link #awaitExit} blocks until {@link #close} is called
- * (Ctrl-C, {@code ./pose down}) or a service exits by itself, which stops the others.
+ * (Ctrl-C, {@code ./pose down}: a shutdown hook stops the mesh, also while it starts) or a service exits by itself,
+ * which stops the others.
  */
 public final class Mesh implements AutoCloseable {
 
@@ -36,6 +37,9 @@ public final class Mesh implements AutoCloseable {
     private final MeshSpec spec;
     private final PrintStream console;
     private final List<ServiceProcess> started = new ArrayList<>();
+    /** Stops what was started when the JVM ends first (Ctrl-C, SIGTERM), also while the mesh is still starting. */
+    private final Thread onExit = new Thread(this::stopOnExit, "mesh-stop");
+
     private final Map<String, MeshState.Service> services = new LinkedHashMap<>();
     private MeshState state;
     private boolean closed;
@@ -58,6 +62,7 @@ public final class Mesh implements AutoCloseable {
         spec.ports().checkFree();
         spec.checkFiles();
         Mesh mesh = new Mesh(spec, console);
+        Runtime.getRuntime().addShutdownHook(mesh.onExit);
         try {
             mesh.startAll();
         } catch (IOException | RuntimeException e) {
@@ -101,12 +106,17 @@ public final class Mesh implements AutoCloseable {
         ServiceProcess p = new ServiceProcess(
                 name,
                 l.command(),
-                Map.of("OPT_OUT_TRACKING", "true"),
+                l.env(),
                 spec.logs().resolve(name + ".log"),
                 name.equals(MeshSpec.KAFKA) ? BROKER_READY : null);
         say("starting %s (log: %s)", name, p.log());
-        p.start(console, Services.NAME_WIDTH);
-        started.add(p);
+        synchronized (this) { // a stop that began meanwhile sees every process started, or none is started
+            if (closed) {
+                throw new MeshException("the mesh was stopped while it was starting", 1);
+            }
+            p.start(console, Services.NAME_WIDTH);
+            started.add(p);
+        }
         services.put(
                 name,
                 new MeshState.Service(
@@ -123,6 +133,9 @@ public final class Mesh implements AutoCloseable {
         while (!waiting.isEmpty()) {
             for (var it = waiting.iterator(); it.hasNext(); ) {
                 ServiceProcess p = it.next();
+                if (isClosed()) { // Ctrl-C: the hook stops what runs
+                    throw new MeshException("the mesh was stopped while it was starting", 1);
+                }
                 if (!p.alive()) {
                     throw new MeshException(
                             p.name + " exited with status " + p.exitCode() + " while starting; its last lines ("
@@ -197,7 +210,7 @@ public final class Mesh implements AutoCloseable {
                     return exited == null ? 0 : 1;
                 }
             }
-            for (ServiceProcess p : started) {
+            for (ServiceProcess p : startedSoFar()) {
                 if (!p.alive() && !isClosed()) {
                     synchronized (this) {
                         exited = p.name;
@@ -215,14 +228,20 @@ public final class Mesh implements AutoCloseable {
         return closed;
     }
 
+    private synchronized List<ServiceProcess> startedSoFar() {
+        return List.copyOf(started);
+    }
+
     /** Stops every service, the last started first, each gracefully and then by force after 30 s. */
     @Override
     public void close() throws InterruptedException {
+        List<ServiceProcess> toStop;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
+            toStop = List.copyOf(started);
         }
         try {
             if (state != null) {
@@ -231,8 +250,8 @@ public final class Mesh implements AutoCloseable {
         } catch (IOException e) {
             // stopping matters more than the state file
         }
-        for (int i = started.size() - 1; i >= 0; i--) {
-            ServiceProcess p = started.get(i);
+        for (int i = toStop.size() - 1; i >= 0; i--) {
+            ServiceProcess p = toStop.get(i);
             if (p.alive()) {
                 say("stopping %s", p.name);
             }
@@ -244,14 +263,39 @@ public final class Mesh implements AutoCloseable {
             // a stale file names processes that are gone: status and down see that
         }
         say("stopped");
+        removeHook();
+    }
+
+    private void stopOnExit() {
+        try {
+            close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void removeHook() {
+        if (Thread.currentThread() == onExit) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs (or ran) close() itself
+        }
     }
 
     private void fail(String reason) throws InterruptedException {
+        List<ServiceProcess> toStop;
         synchronized (this) {
+            if (closed) {
+                return; // a stop (Ctrl-C) came first, and is what ended the start: it cleans up
+            }
             closed = true;
+            toStop = List.copyOf(started);
         }
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).stop(STOP_GRACE);
+        for (int i = toStop.size() - 1; i >= 0; i--) {
+            toStop.get(i).stop(STOP_GRACE);
         }
         try {
             if (state != null) {
@@ -260,6 +304,7 @@ public final class Mesh implements AutoCloseable {
         } catch (IOException e) {
             // the exception carries the reason too
         }
+        removeHook();
     }
 
     private void say(String format, Object... args) {
