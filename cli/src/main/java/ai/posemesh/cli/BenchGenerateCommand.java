@@ -33,7 +33,9 @@ import picocli.CommandLine.Option;
                     + "does, and report its timings and the process's peak RSS (VmHWM). Run one length per process "
                     + "so the peak belongs to that length (tools/bench_generate.sh).",
             "Prints one markdown table row: | prompt tokens | prefill s | prefill tok/s | time to first token s | "
-                    + "decode tok/s | KV cache MB | peak RSS MB |"
+                    + "decode tok/s | KV cache MB | peak RSS MB |; with --json one object: {\"prompt_tokens\", "
+                    + "\"new_tokens\", \"prefill_s\", \"prefill_tok_per_s\", \"ttft_s\", \"decode_tok_per_s\", "
+                    + "\"kv_cache_mb\", \"peak_rss_mb\"}."
         })
 final class BenchGenerateCommand implements Callable<Integer> {
 
@@ -66,6 +68,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
                             + "(libtorch kernels, the SDPA module, JIT) stay out of the row; 0 = none (default: ${DEFAULT-VALUE}).")
     int warmupTokens;
 
+    @Option(names = "--json", description = "Print one JSON object instead of the table row.")
+    boolean json;
+
     @Option(
             names = "--seed",
             defaultValue = "0",
@@ -95,6 +100,19 @@ final class BenchGenerateCommand implements Callable<Integer> {
             GenerationResult r = run(engine, m, promptTokens, newTokens);
             var c = m.config();
             long kvBytes = 2L * c.numLayers() * c.numKvHeads() * c.headDim() * 4 * (promptTokens + (long) newTokens);
+            if (json) {
+                var o = ai.posemesh.model.config.ConfigJson.MAPPER.createObjectNode();
+                o.put("prompt_tokens", promptTokens);
+                o.put("new_tokens", newTokens);
+                o.put("prefill_s", promptTokens / r.prefillTokensPerSecond());
+                o.put("prefill_tok_per_s", r.prefillTokensPerSecond());
+                o.put("ttft_s", r.timeToFirstTokenMs() / 1000);
+                o.put("decode_tok_per_s", r.decodeTokensPerSecond());
+                o.put("kv_cache_mb", kvBytes / 1048576.0);
+                o.put("peak_rss_mb", BenchCommand.peakRssMb());
+                spec.commandLine().getOut().println(o.toString());
+                return 0;
+            }
             spec.commandLine()
                     .getOut()
                     .printf(

@@ -154,6 +154,26 @@ class PoseCommandTest {
                         .matches("\\| 200 \\| \\d+\\.\\d\\d \\| \\d+ \\| \\d+\\.\\d\\d \\| \\d+\\.\\d \\| 0\\.1 "
                                 + "\\| \\d+ \\|\\R"),
                 r.out());
+        Run j = run(
+                "bench-generate",
+                "--model",
+                dir.toString(),
+                "--prompt-tokens",
+                "100",
+                "--new-tokens",
+                "4",
+                "--warmup-tokens",
+                "0",
+                "--json");
+        assertEquals(0, j.code(), j.err());
+        var o = ai.posemesh.model.config.ConfigJson.MAPPER.readTree(j.out());
+        assertEquals(100, o.get("prompt_tokens").asInt());
+        assertEquals(4, o.get("new_tokens").asInt());
+        for (String k : new String[] {"prefill_s", "prefill_tok_per_s", "ttft_s", "decode_tok_per_s", "peak_rss_mb"}) {
+            assertTrue(o.get(k).isNumber() && o.get(k).asDouble() > 0, k + " in " + j.out());
+        }
+        assertEquals(
+                2.0 * 2 * 2 * 16 * 4 * 104 / 1048576.0, o.get("kv_cache_mb").asDouble(), 1e-12);
         assertError(
                 run("bench-generate", "--model", dir.toString(), "--prompt-tokens", "510", "--new-tokens", "8"),
                 "max_position_embeddings 512 < 510 prompt + 8 new tokens",
