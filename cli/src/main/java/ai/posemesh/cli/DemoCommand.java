@@ -174,8 +174,10 @@ final class DemoCommand implements Callable<Integer> {
                     reportsUrl);
             for (EvalCompleted e : results.values()) {
                 out.printf(
-                        "  %-28s %s%n",
-                        e.getModel().getCheckpointId(), reportsUrl.replaceAll("/reports/$", "") + e.getReportUrl());
+                        "  %s: %s (%s)%n",
+                        e.getModel().getCheckpointId(),
+                        page.getParent().resolve(e.getEvaluationId()).resolve("index.html"),
+                        reportsUrl.replaceAll("/reports/$", "") + e.getReportUrl());
             }
         } finally {
             if (stop != null) {
