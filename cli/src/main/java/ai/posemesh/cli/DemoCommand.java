@@ -186,7 +186,8 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         if (!started || keep) {
-            out.println("the mesh keeps running (`./pose status`, `./pose down` stops it):");
+            out.println("the mesh keeps running (`./pose status" + meshDir.flag() + "`; `./pose down" + meshDir.flag()
+                    + "` stops it):");
             MeshControl.printEndpoints(mesh, out);
         }
         out.printf("demo done in %.0f s%n", (System.nanoTime() - t0) / 1e9);

@@ -31,7 +31,8 @@ public final class MeshControl {
             throw new MeshException(
                     "a mesh already runs in " + dir + " (supervisor pid "
                             + s.get().supervisor().pid() + ", " + s.get().state()
-                            + "): see `./pose status`, stop it with `./pose down`",
+                            + "): see `./pose status --dir " + dir + "`, stop it with `./pose down --dir " + dir
+                            + "`",
                     2);
         }
         // a supervisor killed without its shutdown (SIGKILL) leaves its services: stop them before starting anew
