@@ -148,6 +148,23 @@ class MeshCommandsTest {
     }
 
     @Test
+    void aSecondMeshInTheSameFolderIsRefused() throws Exception {
+        // a supervisor that runs: this test's own JVM, recorded as mesh.json records one
+        ProcessHandle me = ProcessHandle.current();
+        long started = me.info().startInstant().orElseThrow().toEpochMilli();
+        Files.writeString(
+                tmp.resolve("mesh.json"),
+                "{\"state\":\"ready\",\"reason\":\"\",\"supervisor\":{\"pid\":" + me.pid() + ",\"started_ms\":"
+                        + started + "},\"dir\":\"" + tmp + "\",\"data_root\":\"" + tmp + "\",\"services\":[]}");
+        Run r = PoseCommandTest.run("up", "--dir", tmp.toString(), "--port-offset", "30100");
+        PoseCommandTest.assertError(
+                r,
+                "a mesh already runs in " + tmp.toAbsolutePath().normalize() + " (supervisor pid " + me.pid(),
+                "./pose down --dir " + tmp.toAbsolutePath().normalize());
+        assertTrue(Files.exists(tmp.resolve("mesh.json")), "the running mesh's state is left alone");
+    }
+
+    @Test
     void aBrokenStateFileIsAClearError() throws Exception {
         Files.writeString(tmp.resolve("mesh.json"), "{not json");
         PoseCommandTest.assertError(
