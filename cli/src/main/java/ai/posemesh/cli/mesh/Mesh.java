@@ -250,13 +250,7 @@ public final class Mesh implements AutoCloseable {
         } catch (IOException e) {
             // stopping matters more than the state file
         }
-        for (int i = toStop.size() - 1; i >= 0; i--) {
-            ServiceProcess p = toStop.get(i);
-            if (p.alive()) {
-                say("stopping %s", p.name);
-            }
-            p.stop(STOP_GRACE);
-        }
+        stopInReverse(toStop);
         try {
             MeshState.delete(spec.dir());
         } catch (IOException e) {
@@ -264,6 +258,17 @@ public final class Mesh implements AutoCloseable {
         }
         say("stopped");
         removeHook();
+    }
+
+    /** The last started first, each gracefully and then by force after {@link #STOP_GRACE}. */
+    private void stopInReverse(List<ServiceProcess> processes) throws InterruptedException {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            ServiceProcess p = processes.get(i);
+            if (p.alive()) {
+                say("stopping %s", p.name);
+            }
+            p.stop(STOP_GRACE);
+        }
     }
 
     private void stopOnExit() {
@@ -294,9 +299,7 @@ public final class Mesh implements AutoCloseable {
             closed = true;
             toStop = List.copyOf(started);
         }
-        for (int i = toStop.size() - 1; i >= 0; i--) {
-            toStop.get(i).stop(STOP_GRACE);
-        }
+        stopInReverse(toStop);
         try {
             if (state != null) {
                 state.with("failed", reason).write(spec.dir());

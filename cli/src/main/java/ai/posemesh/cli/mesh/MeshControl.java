@@ -52,15 +52,8 @@ public final class MeshControl {
         Path log = dir.resolve("logs").resolve("mesh.log");
         Files.createDirectories(log.getParent());
         Files.deleteIfExists(MeshState.file(dir));
-        List<String> argv = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            argv.add("/usr/bin/setsid");
-        }
-        argv.addAll(supervisorCommand);
-        ProcessBuilder pb = new ProcessBuilder(argv)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        ProcessBuilder pb = ServiceProcess.inOwnSession(supervisorCommand)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("OPT_OUT_TRACKING", "true");
         Process supervisor = pb.start();
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -49,15 +49,23 @@ final class ServiceProcess {
         this.readyLine = readyLine;
     }
 
-    void start(PrintStream console, int prefixWidth) throws IOException {
+    /**
+     * {@code command} in a session of its own ({@code setsid}, where the system has it), stdin from /dev/null, stderr
+     * merged into stdout: how every process of the mesh, the background supervisor too, is started.
+     */
+    static ProcessBuilder inOwnSession(List<String> command) {
         List<String> argv = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             argv.add(SETSID.toString());
         }
         argv.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(argv)
+        return new ProcessBuilder(argv)
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    }
+
+    void start(PrintStream console, int prefixWidth) throws IOException {
+        ProcessBuilder pb = inOwnSession(command);
         pb.environment().putAll(env);
         Files.createDirectories(log.getParent());
         process = pb.start();
