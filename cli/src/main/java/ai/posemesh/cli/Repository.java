@@ -47,15 +47,10 @@ final class Repository {
         }
     }
 
-    /** This JVM's java binary, so a child runs on the same JDK. */
-    static String java() {
-        return Services.java();
-    }
-
     /** {@code java … ai.posemesh.cli.PoseCommand}: this CLI in a new JVM, offline, with this one's class path. */
     static List<String> javaCommand() {
         List<String> c = new ArrayList<>();
-        c.add(java());
+        c.add(Services.java());
         c.add("-Dai.djl.offline=true");
         c.add("-DOPT_OUT_TRACKING=true");
         c.add("-D" + PROPERTY + "=" + root());

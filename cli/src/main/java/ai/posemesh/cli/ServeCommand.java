@@ -86,7 +86,7 @@ final class ServeCommand implements Callable<Integer> {
             throw bad("--prefill-chunk: must be > 0, got " + prefillChunk);
         }
         Path jar = serviceJar(System.getProperty(JAR_PROPERTY, System.getenv(JAR_ENV)), Repository.codeLocation());
-        List<String> command = command(Repository.java(), jar, served);
+        List<String> command = command(ai.posemesh.cli.mesh.Services.java(), jar, served);
         ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
         // DJL must never reach the network: no telemetry, libtorch from the bundled jar
         pb.environment().put("OPT_OUT_TRACKING", "true");
